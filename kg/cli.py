@@ -1,0 +1,152 @@
+"""`keikaku` command line: parses arguments and calls the engine; nothing else lives here.
+
+Exit codes (pySHACL's contract): 0 ok, 1 data does not conform / query failed, 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from kg.errors import KgError, QueryParamError, ShapeViolation
+from kg.paths import DATA, DIST
+
+
+def _parse_params(pairs: Sequence[str]) -> dict[str, str | list[str]]:
+    params: dict[str, str | list[str]] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise QueryParamError(f"--param expects k=v, got {pair!r}")
+        key, value = pair.split("=", 1)
+        if key in params:
+            prev = params[key]
+            params[key] = [*prev, value] if isinstance(prev, list) else [prev, value]
+        else:
+            params[key] = value
+    return params
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from kg.build import build
+
+    result = build(dist=Path(args.dist), data=Path(args.data))
+    report = result.report
+    width = max(len(k) for k in report.triples_per_graph)
+    for graph, count in sorted(report.triples_per_graph.items()):
+        print(f"  {graph:<{width}}  {count:>7} triples")
+    print(f"  {'total':<{width}}  {sum(report.triples_per_graph.values()):>7} triples")
+    print("  seconds: " + ", ".join(f"{k} {v}" for k, v in report.seconds.items()))
+    for warning in report.violations:
+        print(f"  warning: {warning}")
+    print(f"built {args.dist}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from kg.build import assemble
+
+    result = assemble(data=Path(args.data))
+    print(f"conforms: {sum(result.report.triples_per_graph.values())} triples, 0 violations")
+    for warning in result.report.violations:
+        print(f"  warning: {warning}")
+    return 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from kg.output import render
+    from kg.queries import get_query
+    from kg.store import open_store
+
+    query = get_query(args.name)
+    text, bindings = query.bind(_parse_params(args.param))
+    store = open_store(args.store, dist=Path(args.dist))
+    try:
+        sys.stdout.write(render(store, text, bindings, args.format, query.table))
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_queries(args: argparse.Namespace) -> int:
+    from kg.queries import load_registry
+
+    for name, query in load_registry().items():
+        params = ", ".join(f"{p.name}:{p.type}{'' if p.required else '?'}" for p in query.params.values())
+        print(f"{name:<22} {query.summary}  [{params}]")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.app import create_app
+    from server.settings import Settings
+
+    settings = Settings.from_env(store_url=args.store, dist=Path(args.dist))
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from kg.remote import load_dataset
+
+    count = load_dataset(args.endpoint, Path(args.dist) / "dataset.nq", replace=not args.append)
+    print(f"loaded {count} quads into {args.endpoint}")
+    return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="keikaku", description="計画グラフ Keikaku Graph")
+    parser.add_argument("--dist", default=str(DIST), help="build output directory (default: dist/)")
+    parser.add_argument("--data", default=str(DATA), help="data directory to build from (default: data/)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("build", help="ingest, reason, validate and write dist/ atomically").set_defaults(
+        fn=cmd_build
+    )
+    sub.add_parser("validate", help="run ingest, reasoning and the SHACL shapes only").set_defaults(
+        fn=cmd_validate
+    )
+    q = sub.add_parser("query", help="run a named query")
+    q.add_argument("name")
+    q.add_argument("--param", "-p", action="append", default=[], metavar="K=V")
+    q.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table")
+    q.add_argument(
+        "--store", default=None, help="embedded (default), oxigraph:/path or a SPARQL endpoint URL"
+    )
+    q.set_defaults(fn=cmd_query)
+    sub.add_parser("queries", help="list the named queries").set_defaults(fn=cmd_queries)
+    s = sub.add_parser("serve", help="serve the SPARQL endpoint, linked data and the query API")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--store", default=None)
+    s.set_defaults(fn=cmd_serve)
+    ld = sub.add_parser("load", help="load the built dataset into a SPARQL 1.1 endpoint")
+    ld.add_argument("--endpoint", required=True)
+    ld.add_argument(
+        "--append", action="store_true", help="add to the endpoint instead of replacing its graphs"
+    )
+    ld.set_defaults(fn=cmd_load)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.fn(args))
+    except ShapeViolation as exc:
+        for violation in exc.violations:
+            print(str(violation), file=sys.stderr)
+        print(
+            f"error: {exc} — dist/ left unchanged / 検証エラー: dist/ は変更されていません", file=sys.stderr
+        )
+        return exc.exit_code
+    except KgError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Extractors: the source text of a plan document → its structured YAML in ``data/plans/``."""

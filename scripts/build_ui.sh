@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Setup step: build the self-hosted SPARQL editor (YASGUI, from the npm registry) into server/static/yasgui/.
+#
+#   bash scripts/build_ui.sh
+#
+# Installs exactly what package-lock.json pins (`npm ci`, install scripts disabled), copies the built
+# bundle and stylesheet of @zazuko/yasgui, and records name, version and licence beside them. The
+# copied files are generated: git-ignore server/static/yasgui/ and node_modules/.
+#
+# Nothing is fetched at run time: the bundle's only network calls are the SPARQL endpoint it is given
+# (ours), the Linked Open Vocabularies autocompleters and an optional prefix.cc download — the editor
+# page (server/static/js/editor.js) switches the last two off, and the page's Content-Security-Policy
+# (connect-src 'self') blocks any call to another host anyway. This script fails if the bundle gains
+# a network call it does not know about, so an upgrade cannot slip one in.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+
+PKG=node_modules/@zazuko/yasgui
+SRC="$PKG/build"
+OUT=server/static/yasgui
+rm -rf "$OUT"
+mkdir -p "$OUT"
+cp "$SRC/yasgui.min.css" "$OUT/yasgui.min.css"
+# the source map is not shipped, so drop the comment that points at it
+sed -e '/^\/\/# sourceMappingURL=/d' "$SRC/yasgui.min.js" > "$OUT/yasgui.min.js"
+
+# Known network calls of the bundle; anything else makes the build fail.
+fetches=$(grep -o 'fetch([A-Za-z0-9_.$]\{0,40\}' "$OUT/yasgui.min.js" | sort -u | tr '\n' ' ')
+expected='fetch(c fetch(e.config.prefixCcApi fetch(s fetch(t.toString '
+if [ "$fetches" != "$expected" ]; then
+  echo "build_ui.sh: the YASGUI bundle makes network calls we have not reviewed:" >&2
+  echo "$fetches" >&2
+  exit 1
+fi
+grep -q 'prefixCcApi:null' "$OUT/yasgui.min.js" || { echo "build_ui.sh: prefix.cc download is no longer off by default" >&2; exit 1; }
+
+node -e '
+const p = require("./'"$PKG"'/package.json");
+console.log(`${p.name} ${p.version}\nlicence: ${p.license}\nhomepage: ${p.homepage}\n` +
+  "built by scripts/build_ui.sh from the npm registry (package-lock.json); generated, not committed");
+' > "$OUT/VERSION.txt"
+echo "YASGUI assets in $OUT:"
+ls -l "$OUT"

@@ -1,0 +1,1 @@
+"""Keikaku Graph web service: SPARQL protocol, linked-data pages, query API (depends on kg)."""

@@ -1,0 +1,333 @@
+"""`/sparql`: the SPARQL 1.1 Protocol (query and, with the write token, update) and its Service Description.
+
+Requests (https://www.w3.org/TR/sparql11-protocol/):
+- query: `GET ?query=`, `POST` form (`query=`), `POST application/sparql-query`; the dataset by
+  `default-graph-uri` / `named-graph-uri` (repeatable; they override FROM / FROM NAMED);
+- update: `POST` form (`update=`) or `POST application/sparql-update`, with `using-graph-uri` /
+  `using-named-graph-uri` — only with `Authorization: Bearer <write token>` (see deps.require_writer);
+- `GET /sparql` without a query: the Service Description (Turtle unless the client asks for another
+  RDF syntax).
+
+Answers: SELECT/ASK as SPARQL JSON (default), XML, CSV or TSV; CONSTRUCT/DESCRIBE as Turtle (default),
+JSON-LD, N-Triples, RDF/XML, TriG or N-Quads — chosen from `Accept` with q-values (server.conneg).
+Headers: `Vary: Accept`; `X-Result-Rows` when the number of solutions/triples was counted exactly.
+A browser (HTML preferred) asking for `/sparql` without a query is sent to the query editor (server.ui).
+Errors: 400 (syntax, with the parser's message; missing or repeated `query`; SERVICE; too many rows),
+401/403 (writes), 405 (other methods, with `Allow`), 406, 413 (body), 415 (content type or charset),
+503 (timeout). Evaluation happens in server.execution, outside the event loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import RedirectResponse
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF, RDFS, VOID, XSD
+from starlette.concurrency import run_in_threadpool
+from starlette.routing import NoMatchFound
+
+from kg.store import Store
+from server import conneg
+from server.deps import get_executor, get_store, require_writer
+from server.errors import HttpProblem
+from server.execution import Executor, query_form, run_query, tokenize, with_base
+from server.settings import Settings
+
+router = APIRouter(tags=["sparql"])
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+
+FORM = "application/x-www-form-urlencoded"
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+
+#: route names of the HTML query editor, tried in order (server.ui)
+EDITOR_ROUTES = ("sparql_editor", "yasgui")
+
+_RESULT_OFFERS = list(conneg.RESULT_OFFERS)
+_RDF_OFFERS = list(conneg.RDF_OFFERS)
+
+
+@router.api_route(
+    "/sparql",
+    methods=["GET", "HEAD", "POST"],
+    name="sparql",
+    summary="SPARQL 1.1 Protocol endpoint / SPARQL エンドポイント",
+    response_class=Response,
+)
+async def sparql_endpoint(
+    request: Request,
+    store: Store = Depends(get_store),  # noqa: B008
+    executor: Executor = Depends(get_executor),  # noqa: B008
+) -> Response:
+    """Dispatch a protocol request: read and check the operation here, evaluate in the thread pool."""
+    params = list(request.query_params.multi_items())
+    if request.method == "POST":
+        media, ctype_params = conneg.parse_content_type(request.headers.get("content-type"))
+        charset = ctype_params.get("charset", "utf-8").lower()
+        if charset not in ("utf-8", "utf8"):
+            raise HttpProblem(415, f"only UTF-8 is accepted, not {charset} / 文字コードは UTF-8 のみ対応です")
+        body = await request.body()
+        text = _decode(body)
+        if media == FORM:
+            params += parse_qsl(text, keep_blank_values=True)
+            operation, sparql = _single_operation(params)
+        elif media in (QUERY_TYPE, UPDATE_TYPE):
+            if any(k in ("query", "update") for k, _ in params):
+                raise HttpProblem(400, "the operation is in the body; do not repeat it in the URL")
+            operation, sparql = ("query" if media == QUERY_TYPE else "update"), text
+        else:
+            raise HttpProblem(
+                415,
+                f"POST needs Content-Type {FORM}, {QUERY_TYPE} or {UPDATE_TYPE} / Content-Type が不正です",
+            )
+    else:
+        operation, sparql = _single_operation(params)
+        if operation == "update":
+            raise HttpProblem(400, "SPARQL Update must be sent with POST / 更新は POST で送ってください")
+
+    endpoint = str(request.url_for("sparql"))
+    if operation == "update":
+        require_writer(request, store)
+        return await run_in_threadpool(_update, request, store, executor, sparql, params, endpoint)
+    if sparql is None:
+        if request.method == "POST" or params:
+            raise HttpProblem(400, "missing 'query' parameter / query パラメータがありません")
+        return await run_in_threadpool(_service_description, request, store, executor, endpoint)
+    return await run_in_threadpool(_query, request, executor, sparql, params, endpoint)
+
+
+def _decode(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HttpProblem(415, "the body is not valid UTF-8 / 本文が UTF-8 ではありません") from None
+
+
+def _single_operation(params: Sequence[tuple[str, str]]) -> tuple[str, str | None]:
+    """The one `query` or `update` among the parameters (400 if repeated or both are given)."""
+    queries = [v for k, v in params if k == "query"]
+    updates = [v for k, v in params if k == "update"]
+    if len(queries) > 1 or len(updates) > 1:
+        raise HttpProblem(400, "more than one query or update / query・update は一つだけ指定してください")
+    if queries and updates:
+        raise HttpProblem(400, "both 'query' and 'update' given / query と update が両方あります")
+    if updates:
+        return "update", updates[0]
+    return "query", queries[0] if queries else None
+
+
+def _values(params: Sequence[tuple[str, str]], name: str) -> list[str]:
+    return [v for k, v in params if k == name]
+
+
+# ---- query -----------------------------------------------------------------------------------------
+
+
+def _query(
+    request: Request, executor: Executor, sparql: str, params: list[tuple[str, str]], endpoint: str
+) -> Response:
+    accept = request.headers.get("accept")
+    form = query_form(sparql)
+    result_media = conneg.negotiate(accept, _RESULT_OFFERS) if form in (None, "select", "ask") else None
+    graph_media = conneg.negotiate(accept, _RDF_OFFERS) if form in (None, "construct", "describe") else None
+    if form is not None and result_media is None and graph_media is None:
+        raise _not_acceptable(_RESULT_OFFERS if form in ("select", "ask") else _RDF_OFFERS)
+    default_graphs = _values(params, "default-graph-uri")
+    named_graphs = _values(params, "named-graph-uri")
+    settings: Settings = request.app.state.settings
+    outcome = run_query(
+        executor,
+        settings,
+        sparql,
+        None,
+        conneg.RESULT_OFFERS[result_media] if result_media else "json",
+        graph_format=conneg.RDF_OFFERS[graph_media] if graph_media else "turtle",
+        # protocol dataset given → it replaces the whole dataset, so no default-graph-uri means an
+        # empty default graph ([]); no dataset at all (None) → the union of all graphs
+        default_graph_uris=default_graphs if (default_graphs or named_graphs) else None,
+        named_graph_uris=named_graphs or None,
+        base_iri=endpoint,
+    )
+    if form is None and (graph_media if outcome.kind == "graph" else result_media) is None:
+        raise _not_acceptable(_RDF_OFFERS if outcome.kind == "graph" else _RESULT_OFFERS)
+    headers = {"Vary": "Accept"}
+    if outcome.rows is not None:
+        headers["X-Result-Rows"] = str(outcome.rows)
+    body = b"" if request.method == "HEAD" else outcome.body
+    response = Response(body, media_type=outcome.content_type, headers=headers)
+    if request.method == "HEAD":
+        response.headers["content-length"] = str(len(outcome.body))
+    return response
+
+
+def _not_acceptable(offers: Sequence[str]) -> HttpProblem:
+    return HttpProblem(
+        406,
+        "none of the requested media types can be produced; available: "
+        + ", ".join(dict.fromkeys(conneg.CANONICAL[k] for k in (_key(o) for o in offers)))
+        + " / 指定された形式では返せません",
+    )
+
+
+def _key(media: str) -> str:
+    return conneg.RESULT_OFFERS.get(media) or conneg.RDF_OFFERS[media]
+
+
+# ---- update ----------------------------------------------------------------------------------------
+
+
+def apply_protocol_dataset(update: str, using: Sequence[str], using_named: Sequence[str]) -> str:
+    """Apply `using-graph-uri` / `using-named-graph-uri` by adding USING clauses to each DELETE/INSERT
+    … WHERE operation (SPARQL 1.1 Protocol §2.2.3). The protocol forbids combining them with USING or
+    WITH in the request; that, and DELETE WHERE (which has no USING form), are 400.
+
+    >>> apply_protocol_dataset("INSERT { ?s a <c> } WHERE { ?s a <d> }", ["http://g"], [])
+    'INSERT { ?s a <c> } USING <http://g> WHERE { ?s a <d> }'
+    """
+    if not using and not using_named:
+        return update
+    clause = " ".join(
+        [f"USING <{_iri(g)}>" for g in using] + [f"USING NAMED <{_iri(g)}>" for g in using_named]
+    )
+    inserts: list[int] = []
+    previous = None
+    for tok in tokenize(update):
+        if tok.depth == 0 and tok.is_word("USING", "WITH"):
+            raise HttpProblem(
+                400,
+                "using-graph-uri/using-named-graph-uri cannot be combined with USING or WITH / "
+                "using-graph-uri と USING・WITH は併用できません",
+            )
+        if tok.depth == 0 and tok.is_word("WHERE"):
+            if previous is not None and previous.is_word("DELETE"):
+                raise HttpProblem(
+                    400, "using-graph-uri cannot apply to DELETE WHERE; write DELETE {…} WHERE {…}"
+                )
+            inserts.append(tok.start)
+        previous = tok
+    for pos in reversed(inserts):
+        update = f"{update[:pos]}{clause} {update[pos:]}"
+    return update
+
+
+def _iri(value: str) -> str:
+    try:
+        from pyoxigraph import NamedNode
+
+        return NamedNode(value).value
+    except ValueError:
+        raise HttpProblem(400, f"not an IRI: {value!r} / IRI ではありません") from None
+
+
+def _update(
+    request: Request,
+    store: Store,
+    executor: Executor,
+    update: str,
+    params: list[tuple[str, str]],
+    endpoint: str,
+) -> Response:
+    if any(k in ("default-graph-uri", "named-graph-uri") for k, _ in params):
+        raise HttpProblem(400, "default-graph-uri/named-graph-uri apply to queries; use using-graph-uri")
+    text = apply_protocol_dataset(
+        update, _values(params, "using-graph-uri"), _values(params, "using-named-graph-uri")
+    )
+    with request.app.state.write_lock:
+        try:
+            store.update(with_base(text, endpoint))
+        finally:
+            executor.invalidate()  # even a failed update may have been partly applied by a remote store
+    return Response(status_code=204)
+
+
+# ---- service description ---------------------------------------------------------------------------
+
+
+def _service_description(request: Request, store: Store, executor: Executor, endpoint: str) -> Response:
+    accept = request.headers.get("accept")
+    if conneg.prefers(accept, "text/html", _RDF_OFFERS):
+        # a browser: send it to the query editor (server.ui), when the app has one
+        for name in EDITOR_ROUTES:
+            with contextlib.suppress(NoMatchFound):
+                return RedirectResponse(str(request.url_for(name)), status_code=303)
+    media = conneg.negotiate(accept, _RDF_OFFERS)
+    if media is None:
+        raise _not_acceptable(_RDF_OFFERS)
+    key = conneg.RDF_OFFERS[media]
+    cache = request.app.state.__dict__.setdefault("_sd_cache", {})
+    cache_key = (endpoint, key, id(store), executor.generation)
+    body = cache.get(cache_key)
+    if body is None:
+        graph = service_description(endpoint, store, request.app.state.settings)
+        body = graph.serialize(format=_RDFLIB_FORMATS[key], encoding="utf-8")
+        cache.clear()
+        cache[cache_key] = body
+    headers = {"Vary": "Accept"}
+    if request.method == "HEAD":
+        return Response(b"", media_type=conneg.content_type(conneg.CANONICAL[key]), headers=headers)
+    return Response(body, media_type=conneg.content_type(conneg.CANONICAL[key]), headers=headers)
+
+
+_W3C_FORMATS = (
+    "SPARQL_Results_JSON",
+    "SPARQL_Results_XML",
+    "SPARQL_Results_CSV",
+    "SPARQL_Results_TSV",
+    "Turtle",
+    "JSON-LD",
+    "N-Triples",
+    "RDF_XML",
+    "TriG",
+    "N-Quads",
+)
+
+_RDFLIB_FORMATS = {
+    "turtle": "turtle",
+    "jsonld": "json-ld",
+    "ntriples": "nt",
+    "rdfxml": "xml",
+    "trig": "trig",
+    "nquads": "nquads",
+}
+
+
+def service_description(endpoint: str, store: Store, settings: Settings) -> Graph:
+    """The SPARQL 1.1 Service Description of this endpoint, with the dataset's graphs and sizes."""
+    g = Graph()
+    g.bind("sd", SD)
+    g.bind("void", VOID)
+    g.bind("formats", FORMATS)
+    service = URIRef(endpoint + "#service")
+    g.add((service, RDF.type, SD.Service))
+    g.add((service, SD.endpoint, URIRef(endpoint)))
+    g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    if settings.write_token and store.writable:
+        g.add((service, SD.supportedLanguage, SD.SPARQL11Update))
+    for fmt in _W3C_FORMATS:
+        g.add((service, SD.resultFormat, FORMATS[fmt]))
+    g.add((service, SD.feature, SD.UnionDefaultGraph))
+    g.add((service, SD.defaultEntailmentRegime, URIRef("http://www.w3.org/ns/entailment/Simple")))
+    dataset = BNode()
+    g.add((service, SD.defaultDataset, dataset))
+    g.add((dataset, RDF.type, SD.Dataset))
+    default_graph = BNode()
+    g.add((dataset, SD.defaultGraph, default_graph))
+    g.add((default_graph, RDF.type, SD.Graph))
+    g.add((default_graph, RDFS.comment, Literal("the union of all named graphs", lang="en")))
+    g.add((default_graph, RDFS.comment, Literal("全名前付きグラフの和集合", lang="ja")))
+    for name in store.graph_names():
+        named = BNode()
+        graph = BNode()
+        g.add((dataset, SD.namedGraph, named))
+        g.add((named, RDF.type, SD.NamedGraph))
+        g.add((named, SD.name, URIRef(name)))
+        g.add((named, SD.graph, graph))
+        g.add((graph, RDF.type, SD.Graph))
+        g.add((graph, VOID.triples, Literal(store.count(name), datatype=XSD.integer)))
+    return g
