@@ -86,3 +86,46 @@ def test_parameters_cannot_change_the_query(store: Store) -> None:
     attack = '"} UNION { ?element ?p ?o } #'
     assert ask(store, "search", q=attack) == []
     assert ask(store, "compare-theme", theme=attack) == []
+
+
+def test_sdg13_answers_across_all_four_municipalities(store: Store) -> None:
+    rows = ask(store, "measures-by-sdg", sdg="13")
+    names = {str(r["municipalityLabel"]) for r in rows}
+    assert names == {"鎌倉市", "大阪市鶴見区", "世田谷区", "横浜市泉区"}
+    # one row per element and aligned target: no cross product through unbound optional variables
+    keys = [(r["element"], str(r["alignedTo"]), str(r["evidence"])) for r in rows]
+    assert len(keys) == len(set(keys))
+
+
+def test_sdg_coverage_has_the_four_municipalities(store: Store) -> None:
+    rows = ask(store, "sdg-coverage")
+    assert len(rows) == 4 * 17
+    setagaya13 = next(
+        r for r in rows if str(r["municipalityLabel"]) == "世田谷区" and r["goalNumber"].toPython() == 13
+    )
+    assert setagaya13["goals"].toPython() == 2  # 重点政策 ❺ and ❻
+
+
+def test_indicator_status_computes_met_and_not_met(store: Store) -> None:
+    rows = {str(r["label"]): r for r in ask(store, "indicator-status") if r["elementNotation"]}
+    understood = rows["地域活動協議会の取組み等地域活動への理解が進んだと回答した区民の割合"]
+    assert (understood["targetValue"].toPython(), str(understood["comparator"])) == (70, "≥")
+    assert float(understood["actual"].toPython()) == 67.4
+    assert str(understood["status"]) == "not met"
+    assert {str(r["status"]) for r in rows.values()} == {"met", "not met", "no data"}
+
+
+def test_cross_plan_links_show_izumi_measures_against_the_midterm_plan(store: Store) -> None:
+    rows = ask(store, "cross-plan-links", municipality="yokohama-izumi", kind="implements")
+    assert rows
+    assert all(str(r["relation"]) == "implements" for r in rows)
+    assert any("yokohama/midterm-plan-2022" in str(r["target"]) for r in rows)
+    continued = ask(store, "cross-plan-links", municipality="osaka-tsurumi", kind="continues")
+    assert len({r["element"] for r in continued}) >= 4  # pillars ①–④ continue the 2018–2022 vision
+
+
+def test_compare_theme_gives_one_row_per_municipality(store: Store) -> None:
+    rows = ask(store, "compare-theme", theme="防災")
+    municipalities = [str(r["municipalityLabel"]) for r in rows]
+    assert len(municipalities) == len(set(municipalities))
+    assert {"鎌倉市", "横浜市泉区"} <= set(municipalities)
