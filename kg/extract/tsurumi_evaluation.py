@@ -445,7 +445,8 @@ class Generator:
             if not any(word in _WS.sub("", target.text) for word in ("以上", "以下", "未満", "超")):
                 notes.append(
                     f"目標「{target.text}」は数値のみで「以上」等の記載がない。目標水準に達すること（≥）と解した"
-                    "（編集者の解釈）。 / The target prints a plain figure; read as a level to reach (≥), our reading."
+                    "（編集者の解釈）。 / The target prints a plain figure; read as a level to reach (≥), "
+                    "our reading."
                 )
             out["target"] = {
                 "value": number(value),
