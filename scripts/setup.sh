@@ -34,9 +34,9 @@ fi
 if [ "$dev" = 1 ]; then
   if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-      echo "setup: installing chromium and chromium-driver (Debian)" >&2
+      echo "setup: installing chromium, chromium-driver and CJK fonts (Debian)" >&2
       apt-get update -qq >/dev/null
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null
     else
       echo "setup: chromium/chromedriver missing and cannot apt-get here; browser tests will be skipped" >&2
     fi

@@ -1,0 +1,483 @@
+"""The named-query API: one OpenAPI 3.1 operation per `queries/*.rq`, generated from the registry.
+
+- `GET /api/queries` — the catalogue (JSON): every query with its typed parameters.
+- `GET /api/queries/{name}` — one operation per query, added when the app is created (`install`), never
+  written by hand. Parameters are documented from the front matter (description, example, enum,
+  required; list parameters as exploded arrays: `?sdg=13&sdg=7`) and checked by `NamedQuery.bind`, so a
+  bad value is a 400 with the `QueryParamError` message — the same message the CLI prints.
+- Answers: SPARQL 1.1 Query Results JSON (`application/sparql-results+json`, the default: typed terms and
+  language tags survive, and every SPARQL client reads it) or CSV (`text/csv`, UTF-8 with a byte-order
+  mark so that Excel opens Japanese text correctly), by `Accept` or `?format=json|csv`.
+- Paging: `limit` (default 1000, at most `Settings.max_rows`) and `offset`, with RFC 8288 `Link` headers
+  (`rel="first"`, `"prev"`, `"next"`). One row more than asked is fetched to know whether a next page
+  exists, so `next` is never a dead link.
+- `GET /.well-known/sparql-examples` — the catalogue as RDF in the style of the SIB sparql-examples:
+  each query a `sh:SPARQLExecutable, sh:SPARQLSelectExecutable` with `sh:select`, `rdfs:comment` in ja and
+  en, `schema:keywords` and `schema:target` (the endpoint).
+
+Every query runs through `server.execution` (a timeout that really stops it, the row cap).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, XSD
+
+from kg.errors import QueryParamError, SourceError
+from kg.queries import MUNICIPALITIES, NamedQuery, load_registry
+from server import conneg
+from server.deps import get_executor, get_settings
+from server.errors import problem
+from server.execution import Executor, run_query, tokenize
+from server.settings import Settings
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+SCHEMA = Namespace("https://schema.org/")
+
+DEFAULT_LIMIT = 1000
+RESERVED = ("limit", "offset", "format")
+TAG = "named queries"
+JSON_TYPES = ("application/sparql-results+json", "application/json")
+OFFERED = [*JSON_TYPES, "text/csv"]
+FORMATS = {"json": "application/sparql-results+json", "csv": "text/csv"}
+BOM = "\ufeff"
+
+#: Prefixes declared for the examples (SIB style: `sh:declare` on one prefix node).
+EXAMPLE_PREFIXES = {
+    "kk": "https://w3id.org/keikaku/def#",
+    "sdg": "http://metadata.un.org/sdg/",
+    "sdgo": "http://metadata.un.org/sdg/ontology#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "dct": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+}
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Fallback for an app that included `router` but did not call `install`: add the operations at
+    start-up (before the first request). `install` is idempotent, so calling both is harmless."""
+    install(app)
+    yield
+
+
+router = APIRouter(tags=[TAG], lifespan=_lifespan)
+
+
+# --------------------------------------------------------------------------------------------------
+# Front matter → OpenAPI
+# --------------------------------------------------------------------------------------------------
+
+_TYPE_SCHEMAS: dict[str, dict[str, Any]] = {
+    "sdg": {"type": "string", "pattern": r"^(?:[Ss][Dd][Gg]\s*)?\d{1,2}(?:\.(?:\d{1,2}|[a-z]))?$"},
+    "municipality": {"type": "string", "enum": list(MUNICIPALITIES)},
+    "iri": {"type": "string", "format": "iri"},
+    "element": {"type": "string", "maxLength": 2000},
+    "theme": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]{0,80}$"},
+    "partner-type": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]{0,80}$"},
+    "plan-type": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]{0,80}$"},
+    "string": {"type": "string", "minLength": 1, "maxLength": 200},
+    "integer": {"type": "integer"},
+    "year": {"type": "string", "pattern": r"^\d{4}$"},
+}
+
+
+def split_summary(summary: str) -> tuple[str, str]:
+    """'SDG に貢献する施策 / Measures serving an SDG' → (ja, en); a summary without ' / ' is both."""
+    if " / " in summary:
+        ja, en = summary.split(" / ", 1)
+        return ja.strip(), en.strip()
+    if "/ " in summary:
+        ja, en = summary.split("/ ", 1)
+        return ja.strip(), en.strip()
+    return summary.strip(), summary.strip()
+
+
+def parameter_spec(query: NamedQuery, max_rows: int) -> list[dict[str, Any]]:
+    """OpenAPI parameter objects for one query (its own, then limit/offset/format)."""
+    params = []
+    for p in query.params.values():
+        schema = dict(_TYPE_SCHEMAS.get(p.type, {"type": "string"}))
+        if p.enum:
+            schema["enum"] = list(p.enum)
+        if p.default is not None:
+            schema["default"] = p.default
+        if p.example is not None:
+            schema["examples"] = [p.example]
+        spec: dict[str, Any] = {
+            "name": p.name,
+            "in": "query",
+            "required": p.required,
+            "description": p.description or p.name,
+            "schema": {"type": "array", "items": schema} if p.list else schema,
+        }
+        if p.list:
+            spec["style"] = "form"
+            spec["explode"] = True
+        if p.example is not None:
+            spec["example"] = [p.example] if p.list else p.example
+        params.append(spec)
+    params += [
+        {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "description": f"rows per page (1–{max_rows}) / 1ページの行数",
+            "schema": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": max_rows,
+                "default": min(DEFAULT_LIMIT, max_rows),
+            },
+        },
+        {
+            "name": "offset",
+            "in": "query",
+            "required": False,
+            "description": "rows to skip / 読み飛ばす行数",
+            "schema": {"type": "integer", "minimum": 0, "default": 0},
+        },
+        {
+            "name": "format",
+            "in": "query",
+            "required": False,
+            "description": "json (SPARQL 1.1 Query Results JSON) or csv (UTF-8 with BOM); overrides Accept",
+            "schema": {"type": "string", "enum": list(FORMATS)},
+        },
+    ]
+    return params
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The result rows (SPARQL 1.1 Query Results JSON, or CSV with a header line). "
+        "`Link` gives the first/prev/next pages.",
+        "content": {
+            "application/sparql-results+json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "head": {
+                            "type": "object",
+                            "properties": {"vars": {"type": "array", "items": {"type": "string"}}},
+                        },
+                        "results": {
+                            "type": "object",
+                            "properties": {"bindings": {"type": "array", "items": {"type": "object"}}},
+                        },
+                    },
+                }
+            },
+            "text/csv": {"schema": {"type": "string"}},
+        },
+        "headers": {"Link": {"description": "RFC 8288 paging links", "schema": {"type": "string"}}},
+    },
+    400: {"description": "A parameter is missing, unknown or of the wrong type (the message says which)"},
+    406: {"description": "Neither JSON nor CSV is acceptable"},
+    503: {"description": "The query took too long and was stopped"},
+}
+
+
+def install(app: FastAPI) -> None:
+    """Add one operation per named query to `app` (idempotent). Call it from `create_app`."""
+    if getattr(app.state, "named_query_operations", False):
+        return
+    app.state.named_query_operations = True
+    settings: Settings = app.state.settings
+    registry = load_registry()
+    for name, query in registry.items():
+        clash = sorted(set(query.params) & set(RESERVED))
+        if clash:
+            raise SourceError(f"parameter name(s) {', '.join(clash)} are reserved by the API", query.path)
+        ja, en = split_summary(query.summary)
+        description = (query.description or "").strip()
+        description += (
+            f"\n\nSPARQL: [`queries/{name}.rq`]"
+            " — parameters are bound as RDF terms after type checks, never pasted into the text."
+        )
+        app.add_api_route(
+            f"/api/queries/{name}",
+            _operation(name),
+            methods=["GET"],
+            name=f"query:{name}",
+            operation_id=f"query_{name.replace('-', '_')}",
+            summary=f"{ja} / {en}" if ja != en else ja,
+            description=description,
+            tags=[TAG, *query.tags],
+            response_class=Response,
+            responses=RESPONSES,
+            openapi_extra={"parameters": parameter_spec(query, settings.max_rows)},
+        )
+    app.openapi_schema = None  # regenerate with the new operations
+
+
+def _operation(name: str) -> Callable[..., Response]:
+    def operation(
+        request: Request,
+        executor: Executor = Depends(get_executor),  # noqa: B008
+        settings: Settings = Depends(get_settings),  # noqa: B008
+    ) -> Response:
+        return run_named(name, request, executor, settings)
+
+    operation.__name__ = f"query_{name.replace('-', '_')}"
+    operation.__doc__ = f"Run the named query `{name}`."
+    return operation
+
+
+# --------------------------------------------------------------------------------------------------
+# Running a named query
+# --------------------------------------------------------------------------------------------------
+
+
+def run_named(name: str, request: Request, executor: Executor, settings: Settings) -> Response:
+    """Bind, page, run and serialise one named query (plain `def` caller: this blocks)."""
+    query = load_registry().get(name)
+    if query is None:
+        return problem(404, f"no named query {name!r}")
+    raw: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        raw.setdefault(key, []).append(value)
+    limit = _int_param(
+        raw.pop("limit", None), "limit", min(DEFAULT_LIMIT, settings.max_rows), 1, settings.max_rows
+    )
+    offset = _int_param(raw.pop("offset", None), "offset", 0, 0, 10**9)
+    media = _choose_media(request, raw.pop("format", None))
+    if media is None:
+        return problem(406, "the answer is available as " + ", ".join(OFFERED))
+    text, bindings = query.bind({k: v[0] if len(v) == 1 else v for k, v in raw.items()})
+    paged, sliced = paginate(text, limit + 1, offset)
+    cap = settings.max_rows if sliced else None
+    outcome = run_query(executor, settings, paged, bindings, "json", max_rows=cap if sliced else limit + 1)
+    data = json.loads(outcome.body)
+    variables: list[str] = data.get("head", {}).get("vars", [])
+    rows: list[dict[str, Any]] = data.get("results", {}).get("bindings", [])
+    if sliced:
+        rows = rows[offset : offset + limit + 1]
+    has_next = len(rows) > limit
+    rows = rows[:limit]
+    headers = {"Link": page_links(request, limit, offset, has_next), "Vary": "Accept"}
+    if media == "text/csv":
+        headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return Response(
+            to_csv(variables, rows).encode("utf-8"),
+            media_type="text/csv; charset=utf-8; header=present",
+            headers=headers,
+        )
+    body = json.dumps({"head": {"vars": variables}, "results": {"bindings": rows}}, ensure_ascii=False)
+    return Response(body.encode("utf-8"), media_type=media, headers=headers)
+
+
+def _int_param(values: list[str] | None, name: str, default: int, low: int, high: int) -> int:
+    if not values:
+        return default
+    if len(values) > 1 or not re.fullmatch(r"\d{1,10}", values[0].strip()):
+        raise QueryParamError(f"parameter {name!r} takes one integer between {low} and {high}")
+    value = int(values[0])
+    if not low <= value <= high:
+        raise QueryParamError(f"parameter {name!r} must be between {low} and {high}, not {value}")
+    return value
+
+
+def _choose_media(request: Request, fmt: list[str] | None) -> str | None:
+    if fmt:
+        if len(fmt) > 1 or fmt[0].lower() not in FORMATS:
+            raise QueryParamError(f"parameter 'format' is one of {', '.join(FORMATS)}")
+        return FORMATS[fmt[0].lower()]
+    accept = request.headers.get("accept")
+    media = conneg.negotiate(accept, OFFERED)
+    if media is None and "text/html" in (accept or ""):
+        return "application/json"  # a browser: show the JSON rather than refuse
+    return media
+
+
+def paginate(sparql: str, limit: int, offset: int) -> tuple[str, bool]:
+    """Append `LIMIT/OFFSET` to a query that has no top-level LIMIT, OFFSET or trailing VALUES; otherwise
+    return it unchanged and say that the rows must be sliced after evaluation (second item True)."""
+    for tok in tokenize(sparql):
+        if tok.depth == 0 and tok.is_word("LIMIT", "OFFSET", "VALUES"):
+            return sparql, True
+    return f"{sparql.rstrip()}\nLIMIT {int(limit)} OFFSET {int(offset)}\n", False
+
+
+def page_links(request: Request, limit: int, offset: int, has_next: bool) -> str:
+    """RFC 8288 `Link` value: first, prev (when not on the first page), next (when there is more)."""
+
+    def at(start: int) -> str:
+        return str(request.url.include_query_params(limit=limit, offset=start))
+
+    links = [f'<{at(0)}>; rel="first"']
+    if offset > 0:
+        links.append(f'<{at(max(offset - limit, 0))}>; rel="prev"')
+    if has_next:
+        links.append(f'<{at(offset + limit)}>; rel="next"')
+    return ", ".join(links)
+
+
+def to_csv(variables: list[str], rows: list[dict[str, Any]]) -> str:
+    """SPARQL 1.1 CSV (IRIs and literals as plain values, CRLF lines), with a BOM for Excel."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(variables)
+    for row in rows:
+        cells = []
+        for var in variables:
+            value = row.get(var)
+            if value is None:
+                cells.append("")
+            elif value.get("type") == "bnode":
+                cells.append("_:" + value["value"])
+            else:
+                cells.append(value["value"])
+        writer.writerow(cells)
+    return BOM + out.getvalue()
+
+
+# --------------------------------------------------------------------------------------------------
+# Catalogue (JSON) and examples (RDF)
+# --------------------------------------------------------------------------------------------------
+
+
+def strip_front_matter(sparql: str) -> str:
+    return "\n".join(line for line in sparql.splitlines() if not line.startswith("#+")).strip() + "\n"
+
+
+def example_text(query: NamedQuery) -> str:
+    """The query text with the example values of its required parameters written in as a VALUES block,
+    so that the example runs as it stands (in the editor, or wherever sparql-examples are read)."""
+    text = strip_front_matter(query.sparql)
+    examples = {n: p.example for n, p in query.params.items() if p.required and p.example is not None}
+    if not examples or any(p.required and p.example is None for p in query.params.values()):
+        return text
+    try:
+        bound, bindings = query.bind(examples)  # type: ignore[arg-type]
+    except QueryParamError:
+        return text
+    bound = strip_front_matter(bound)
+    if not bindings:
+        return bound
+    names = sorted(bindings)
+    block = "VALUES ({}) {{ ({}) }}".format(
+        " ".join("?" + n for n in names), " ".join(bindings[n].n3() for n in names)
+    )
+    m = re.search(r"\bWHERE\s*\{", bound, re.IGNORECASE)
+    if not m:
+        return text
+    return f"{bound[: m.end()]}\n  {block}\n{bound[m.end() :]}"
+
+
+def catalogue_entry(query: NamedQuery, request: Request) -> dict[str, Any]:
+    ja, en = split_summary(query.summary)
+    root = request.scope.get("root_path", "") or ""
+    return {
+        "name": query.name,
+        "summary": query.summary,
+        "summary_ja": ja,
+        "summary_en": en,
+        "description": query.description.strip(),
+        "tags": list(query.tags),
+        "url": f"{root}/api/queries/{query.name}",
+        "parameters": [
+            {
+                "name": p.name,
+                "type": p.type,
+                "required": p.required,
+                "list": p.list,
+                "description": p.description,
+                "example": p.example,
+                "enum": list(p.enum) or None,
+                "default": p.default,
+            }
+            for p in query.params.values()
+        ],
+        "formats": list(FORMATS.values()),
+        "sparql": example_text(query),
+    }
+
+
+@router.get(
+    "/api/queries",
+    summary="名前付きクエリの一覧 / Catalogue of named queries",
+    response_class=JSONResponse,
+)
+def catalogue(request: Request) -> JSONResponse:
+    """Every named query with its parameters; each is also an operation of the OpenAPI document."""
+    root = request.scope.get("root_path", "") or ""
+    entries = [catalogue_entry(q, request) for q in load_registry().values()]
+    return JSONResponse(
+        {
+            "queries": entries,
+            "openapi": f"{root}/openapi.json",
+            "sparql_examples": f"{root}/.well-known/sparql-examples",
+            "endpoint": f"{root}/sparql",
+        },
+        headers={
+            "Link": f'<{root}/openapi.json>; rel="service-desc"; type="application/vnd.oai.openapi+json"'
+        },
+    )
+
+
+def examples_graph(base_iri: str, endpoint: str) -> Graph:
+    """The catalogue in the SIB sparql-examples shape."""
+    g = Graph()
+    for prefix, ns in (("sh", SH), ("schema", SCHEMA), ("rdfs", RDFS), ("dct", DCTERMS), ("owl", OWL)):
+        g.bind(prefix, ns)
+    ex = Namespace(base_iri + ".well-known/sparql-examples/")
+    g.bind("ex", ex)
+    prefixes = ex["prefixes"]
+    g.add((prefixes, RDF.type, OWL.Ontology))
+    for prefix, ns in EXAMPLE_PREFIXES.items():
+        decl = BNode()
+        g.add((prefixes, SH.declare, decl))
+        g.add((decl, SH.prefix, Literal(prefix)))
+        g.add((decl, SH.namespace, Literal(ns, datatype=XSD.anyURI)))
+    for name, query in load_registry().items():
+        node = ex[name]
+        ja, en = split_summary(query.summary)
+        g.add((node, RDF.type, SH.SPARQLExecutable))
+        g.add((node, RDF.type, SH.SPARQLSelectExecutable))
+        g.add((node, RDFS.label, Literal(name)))
+        g.add((node, RDFS.comment, Literal(ja, lang="ja")))
+        g.add((node, RDFS.comment, Literal(en, lang="en")))
+        if query.description.strip():
+            g.add((node, DCTERMS.description, Literal(query.description.strip(), lang="en")))
+        g.add((node, SH.select, Literal(example_text(query))))
+        g.add((node, SH.prefixes, prefixes))
+        g.add((node, SCHEMA.target, URIRef(endpoint)))
+        for tag in query.tags:
+            g.add((node, SCHEMA.keywords, Literal(tag)))
+    return g
+
+
+EXAMPLE_OFFERS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/n-triples": "nt"}
+
+
+@router.get(
+    "/.well-known/sparql-examples",
+    summary="クエリ例（SHACL SPARQLExecutable）/ SPARQL examples (SIB style)",
+    response_class=Response,
+    responses={200: {"content": {m: {} for m in EXAMPLE_OFFERS}}},
+)
+def sparql_examples(request: Request, settings: Settings = Depends(get_settings)) -> Response:  # noqa: B008
+    """The named queries as `sh:SPARQLSelectExecutable` resources (Turtle, JSON-LD or N-Triples)."""
+    fmt = request.query_params.get("format")
+    by_param = {"ttl": "text/turtle", "jsonld": "application/ld+json", "nt": "application/n-triples"}
+    accept = request.headers.get("accept")
+    media = by_param.get(fmt) if fmt else conneg.negotiate(accept, list(EXAMPLE_OFFERS))
+    if media is None and not fmt and "text/html" in (accept or ""):
+        media = "text/turtle"  # a browser: show the Turtle rather than refuse
+    if media is None:
+        return problem(406 if not fmt else 400, "available as " + ", ".join(EXAMPLE_OFFERS))
+    endpoint = str(request.base_url).rstrip("/") + "/sparql"
+    body = examples_graph(settings.base_iri, endpoint).serialize(format=EXAMPLE_OFFERS[media])
+    return Response(body.encode("utf-8"), media_type=conneg.content_type(media), headers={"Vary": "Accept"})
