@@ -31,7 +31,7 @@ def _parse_params(pairs: Sequence[str]) -> dict[str, str | list[str]]:
 def cmd_build(args: argparse.Namespace) -> int:
     from kg.build import build
 
-    result = build(dist=Path(args.dist), data=Path(args.data))
+    result = build(dist=Path(args.dist), data=Path(args.data), reasoner=args.reasoner)
     report = result.report
     width = max(len(k) for k in report.triples_per_graph)
     for graph, count in sorted(report.triples_per_graph.items()):
@@ -47,7 +47,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from kg.build import assemble
 
-    result = assemble(data=Path(args.data))
+    result = assemble(data=Path(args.data), reasoner=args.reasoner)
     print(f"conforms: {sum(result.report.triples_per_graph.values())} triples, 0 violations")
     for warning in result.report.violations:
         print(f"  warning: {warning}")
@@ -102,12 +102,18 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--dist", default=str(DIST), help="build output directory (default: dist/)")
     parser.add_argument("--data", default=str(DATA), help="data directory to build from (default: data/)")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("build", help="ingest, reason, validate and write dist/ atomically").set_defaults(
-        fn=cmd_build
-    )
-    sub.add_parser("validate", help="run ingest, reasoning and the SHACL shapes only").set_defaults(
-        fn=cmd_validate
-    )
+    for name, fn, text in (
+        ("build", cmd_build, "ingest, reason, validate and write dist/ atomically"),
+        ("validate", cmd_validate, "run ingest, reasoning and the SHACL shapes only"),
+    ):
+        stage = sub.add_parser(name, help=text)
+        stage.add_argument(
+            "--reasoner",
+            choices=("fast", "owlrl"),
+            default="fast",
+            help="OWL 2 RL materialiser: fast (in pyoxigraph, default) or owlrl (the reference)",
+        )
+        stage.set_defaults(fn=fn)
     q = sub.add_parser("query", help="run a named query")
     q.add_argument("name")
     q.add_argument("--param", "-p", action="append", default=[], metavar="K=V")

@@ -26,9 +26,12 @@ and no en message has, which keeps that rule sound.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -196,7 +199,7 @@ def validate_per_graph(
 
     runs: list[tuple[URIRef | None, list[Graph]]] = [(None, [])]
     runs += [(gid, [graphs[gid]]) for gid in documents]
-    kept: dict[tuple[str, ...], tuple[Graph, Node, Violation]] = {}
+    prepared: list[tuple[URIRef | None, _PreparedQueryGraph, set[Node]]] = []
     for gid, own in runs:
         data = _PreparedQueryGraph()
         for graph in shared + own:
@@ -212,7 +215,10 @@ def validate_per_graph(
             owned = described
         else:
             owned = {s for s in described if isinstance(s, BNode) or gid in typed_by.get(s, {gid})}
-        report = _run_pyshacl(data, shapes_graph)
+        prepared.append((gid, data, owned))
+    reports = _run_all([data for _, data, _ in prepared], shapes_graph)
+    kept: dict[tuple[str, ...], tuple[Graph, Node, Violation]] = {}
+    for (gid, data, owned), report in zip(prepared, reports, strict=True):
         for result in _results(report):
             focus = report.value(result, SH.focusNode)
             if focus not in owned:
@@ -272,6 +278,43 @@ def _as_graph(data: Graph | Dataset) -> _PreparedQueryGraph:
     if isinstance(data, _PreparedQueryGraph):
         return data
     return _PreparedQueryGraph(store=data.store, identifier=data.identifier)
+
+
+#: what forked workers validate: set just before the pool forks, read by index in the children
+_FORK_RUNS: tuple[list[Graph], Graph] | None = None
+
+
+def _run_indexed(index: int) -> bytes:
+    """In a forked worker: validate run `index` and send the report back as N-Triples."""
+    assert _FORK_RUNS is not None
+    datas, shapes = _FORK_RUNS
+    return _run_pyshacl(datas[index], shapes).serialize(format="nt", encoding="utf-8")
+
+
+def _run_all(datas: list[Graph], shapes: Graph, workers: int | None = None) -> list[Graph]:
+    """Run pySHACL over every prepared data graph, in parallel processes where there are several cores.
+
+    The runs are independent, so on Linux they are forked (the children inherit the prepared graphs;
+    only the small reports travel back). One core, one run, or no fork: plain sequential runs.
+    """
+    global _FORK_RUNS
+    workers = min(workers or os.cpu_count() or 1, len(datas))
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [_run_pyshacl(data, shapes) for data in datas]
+    _FORK_RUNS = (datas, shapes)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            payloads = list(pool.map(_run_indexed, range(len(datas))))
+    finally:
+        _FORK_RUNS = None
+    reports = []
+    for payload in payloads:
+        report = Graph()
+        _bind_prefixes(report.namespace_manager)
+        report.parse(data=payload, format="nt")
+        reports.append(report)
+    return reports
 
 
 def _run_pyshacl(data: Graph, shapes: Graph) -> Graph:
