@@ -7,10 +7,12 @@ generic body (the details go to the log, never to the client).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
 from kg import errors as e
 
@@ -36,6 +38,25 @@ class HttpProblem(Exception):
         self.status = status
         self.message = message
         self.headers = headers or {}
+
+
+#: The standard methods (RFC 9110 and PATCH), for the 405 routes of `refuse_other_methods`.
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT")
+
+
+def refuse_other_methods(router: APIRouter, path: str, allowed: Sequence[str]) -> None:
+    """Answer every other standard method on `path` with 405 and `Allow: <allowed>`.
+
+    For a path served by one route per method, so that each method is its own OpenAPI operation
+    (one route with several methods gives them all one operationId, which OpenAPI forbids):
+    Starlette's own 405 would come from the first of those routes and name only its method."""
+    allow = ", ".join(allowed)
+
+    async def method_not_allowed(_: Request) -> Response:
+        raise HttpProblem(405, f"allowed: {allow} / 許可されたメソッド: {allow}", {"Allow": allow})
+
+    others = [m for m in HTTP_METHODS if m not in allowed]
+    router.add_route(path, method_not_allowed, methods=others, include_in_schema=False)
 
 
 class BodyTooLarge(HttpProblem):

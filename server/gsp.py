@@ -26,7 +26,7 @@ from starlette.datastructures import UploadFile
 from kg.store import Store
 from server import conneg
 from server.deps import get_executor, get_store, require_writer
-from server.errors import HttpProblem
+from server.errors import HttpProblem, refuse_other_methods
 from server.execution import Executor, run_query
 
 router = APIRouter(tags=["graph store"])
@@ -46,7 +46,6 @@ _WRITE_FORMATS = {
 _METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"]
 
 
-@router.api_route("/gsp", methods=_METHODS, name="gsp", summary="Graph Store Protocol (indirect)")
 async def gsp_indirect(
     request: Request,
     store: Store = Depends(get_store),  # noqa: B008
@@ -70,9 +69,6 @@ async def gsp_indirect(
     return await _handle(request, Ctx(store, executor), graphs[0] if graphs else None)
 
 
-@router.api_route(
-    "/gsp/{path:path}", methods=_METHODS, name="gsp_direct", summary="Graph Store Protocol (direct)"
-)
 async def gsp_direct(
     request: Request,
     path: str,
@@ -82,6 +78,49 @@ async def gsp_direct(
     """The graph whose IRI is this request's URL (without query string)."""
     graph = str(request.url.replace(query="", fragment=""))
     return await _handle(request, Ctx(store, executor), graph)
+
+
+_GRAPH_PARAMS: list[dict[str, object]] = [
+    {
+        "name": "graph",
+        "in": "query",
+        "required": False,
+        "description": "the IRI of the graph / グラフの IRI",
+        "schema": {"type": "string", "format": "iri"},
+    },
+    {
+        "name": "default",
+        "in": "query",
+        "required": False,
+        "description": "the default graph (a flag: `?default`) / 既定グラフ",
+        "schema": {"type": "string"},
+        "allowEmptyValue": True,
+    },
+]
+
+# One route per method and path, each its own OpenAPI operation (see server/sparql.py).
+for _method in _METHODS:
+    router.add_api_route(
+        "/gsp",
+        gsp_indirect,
+        methods=[_method],
+        name="gsp",
+        operation_id=f"gsp_{_method.lower()}",
+        summary="Graph Store Protocol (indirect)",
+        openapi_extra={"parameters": _GRAPH_PARAMS},
+    )
+for _method in _METHODS:
+    router.add_api_route(
+        "/gsp/{path:path}",
+        gsp_direct,
+        methods=[_method],
+        name="gsp_direct",
+        operation_id=f"gsp_direct_{_method.lower()}",
+        summary="Graph Store Protocol (direct)",
+    )
+# every other method: 405 with the five in `Allow` (not Starlette's, which would name only GET)
+refuse_other_methods(router, "/gsp", _METHODS)
+refuse_other_methods(router, "/gsp/{path:path}", _METHODS)
 
 
 @dataclass(frozen=True)
@@ -109,9 +148,9 @@ def _check_iri(value: str) -> str:
     try:
         iri = ox.NamedNode(value).value
     except ValueError:
-        raise HttpProblem(400, f"not an absolute IRI: {value!r} / IRI ではありません") from None
+        raise HttpProblem(400, f"not an absolute IRI: {value[:80]!r} / IRI ではありません") from None
     if ":" not in iri:
-        raise HttpProblem(400, f"not an absolute IRI: {value!r} / IRI ではありません")
+        raise HttpProblem(400, f"not an absolute IRI: {value[:80]!r} / IRI ではありません")
     return iri
 
 

@@ -250,6 +250,15 @@ def not_acceptable(offered: Iterable[str]) -> Response:
 # --------------------------------------------------------------------------------------------------
 
 
+def _store_accepts_iri(iri: str) -> bool:
+    """Whether the store can hold this IRI at all (control characters, brackets, bad escapes: no)."""
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        return False
+    return True
+
+
 @router.head("/id/{path:path}", include_in_schema=False)
 @router.get(
     "/id/{path:path}",
@@ -285,7 +294,7 @@ def dereference(
         )
     if fmt is None:
         return not_acceptable(OFFERS)
-    if not _PATH_OK.match(path):
+    if not _PATH_OK.match(path) or not _store_accepts_iri(web.id_base + path):
         return web.not_found() if fmt == "html" else problem(404, "not found", {"Vary": VARY})
     iri = URIRef(web.id_base + path)
     if not web.ask(EXISTS, {"r": iri}):

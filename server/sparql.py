@@ -33,7 +33,7 @@ from starlette.routing import NoMatchFound
 from kg.store import Store
 from server import conneg
 from server.deps import get_executor, get_store, require_writer
-from server.errors import HttpProblem
+from server.errors import HttpProblem, refuse_other_methods
 from server.execution import Executor, query_form, run_query, tokenize, with_base
 from server.settings import Settings
 
@@ -53,13 +53,6 @@ _RESULT_OFFERS = list(conneg.RESULT_OFFERS)
 _RDF_OFFERS = list(conneg.RDF_OFFERS)
 
 
-@router.api_route(
-    "/sparql",
-    methods=["GET", "HEAD", "POST"],
-    name="sparql",
-    summary="SPARQL 1.1 Protocol endpoint / SPARQL エンドポイント",
-    response_class=Response,
-)
 async def sparql_endpoint(
     request: Request,
     store: Store = Depends(get_store),  # noqa: B008
@@ -102,6 +95,72 @@ async def sparql_endpoint(
     return await run_in_threadpool(_query, request, executor, sparql, params, endpoint)
 
 
+_DATASET_PARAMS: list[dict[str, object]] = [
+    {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": f"{what} (repeatable; replaces FROM / FROM NAMED) / {ja}",
+        "schema": {"type": "array", "items": {"type": "string", "format": "iri"}},
+        "style": "form",
+        "explode": True,
+    }
+    for name, what, ja in (
+        ("default-graph-uri", "a graph of the default graph", "既定グラフに含めるグラフ"),
+        ("named-graph-uri", "a named graph of the dataset", "名前付きグラフ"),
+    )
+]
+_QUERY_PARAM: dict[str, object] = {
+    "name": "query",
+    "in": "query",
+    "required": False,
+    "description": "the SPARQL query; without it, the Service Description / SPARQL クエリ",
+    "schema": {"type": "string"},
+    "example": "SELECT * WHERE { ?s ?p ?o } LIMIT 10",
+}
+_POST_BODY: dict[str, object] = {
+    "required": True,
+    "content": {
+        FORM: {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "query": {"type": "string"},
+                    "update": {"type": "string"},
+                    "default-graph-uri": {"type": "array", "items": {"type": "string"}},
+                    "named-graph-uri": {"type": "array", "items": {"type": "string"}},
+                    "using-graph-uri": {"type": "array", "items": {"type": "string"}},
+                    "using-named-graph-uri": {"type": "array", "items": {"type": "string"}},
+                },
+            }
+        },
+        QUERY_TYPE: {"schema": {"type": "string"}, "example": "ASK { ?s ?p ?o }"},
+        UPDATE_TYPE: {"schema": {"type": "string"}},
+    },
+}
+
+# One route per method, each its own OpenAPI operation: a route serving several methods would give
+# them all one operationId, which OpenAPI forbids (FastAPI warns "Duplicate Operation ID"). A last
+# route takes every other method and answers 405 with all three in `Allow`.
+_SPARQL_METHODS = ("GET", "HEAD", "POST")
+for _method in _SPARQL_METHODS:
+    router.add_api_route(
+        "/sparql",
+        sparql_endpoint,
+        methods=[_method],
+        name="sparql",
+        operation_id=f"sparql_{_method.lower()}",
+        summary="SPARQL 1.1 Protocol endpoint / SPARQL エンドポイント",
+        response_class=Response,
+        openapi_extra=(
+            {"parameters": _DATASET_PARAMS, "requestBody": _POST_BODY}
+            if _method == "POST"
+            else {"parameters": [_QUERY_PARAM, *_DATASET_PARAMS]}
+        ),
+    )
+refuse_other_methods(router, "/sparql", _SPARQL_METHODS)
+
+
 def _decode(body: bytes) -> str:
     try:
         return body.decode("utf-8")
@@ -138,8 +197,10 @@ def _query(
     graph_media = conneg.negotiate(accept, _RDF_OFFERS) if form in (None, "construct", "describe") else None
     if form is not None and result_media is None and graph_media is None:
         raise _not_acceptable(_RESULT_OFFERS if form in ("select", "ask") else _RDF_OFFERS)
-    default_graphs = _values(params, "default-graph-uri")
-    named_graphs = _values(params, "named-graph-uri")
+    # checked here: an IRI the store refuses (empty, relative, a control character) is the client's
+    # mistake — 400 — not a ValueError inside the store (500)
+    default_graphs = [_iri(g) for g in _values(params, "default-graph-uri")]
+    named_graphs = [_iri(g) for g in _values(params, "named-graph-uri")]
     settings: Settings = request.app.state.settings
     outcome = run_query(
         executor,
@@ -222,7 +283,7 @@ def _iri(value: str) -> str:
 
         return NamedNode(value).value
     except ValueError:
-        raise HttpProblem(400, f"not an IRI: {value!r} / IRI ではありません") from None
+        raise HttpProblem(400, f"not an IRI: {value[:80]!r} / IRI ではありません") from None
 
 
 def _update(
