@@ -1,9 +1,11 @@
 """The named-query registry: `queries/*.rq` files with a YAML front matter are data, not code.
 
 The CLI, the REST API and its OpenAPI description are all generated from this registry. Parameter values
-are checked against their declared type and turned into RDF terms here; the store binds them
-(pyoxigraph substitutions), so a value can never change the text of a query. Only list parameters are
-written into the query, as a VALUES block built from already-validated terms serialised as N-Triples.
+are checked against their declared type and turned into RDF terms here; `bind()` leaves the file's text
+as it is and returns the scalar values as terms, which the store binds (`kg.binding`: one-row VALUES
+blocks written by a serialiser that keeps each value one term), so a value can never change the
+structure of a query. Only list parameters are written into the query here, as a VALUES block built
+from already-validated terms serialised as N-Triples.
 """
 
 from __future__ import annotations

@@ -8,26 +8,18 @@ the server at any SPARQL 1.1 endpoint, and `keikaku load --endpoint URL` fills i
 - Loading uses the SPARQL 1.1 Graph Store HTTP Protocol (one PUT — or POST for `--append` — per named
   graph) and falls back to SPARQL Update where an endpoint has no graph store.
 
-Parameters. A remote endpoint cannot take pyoxigraph's `substitutions` (SEP-0007: the variable is
-replaced by its value in the whole query). We get the same answers with a one-row `VALUES` block placed
-at the start of *every* group graph pattern that mentions the variable (and of the outermost WHERE): a
-group sees the value exactly where a substitution would have put it, including inside sub-queries,
-UNION branches and nested groups, whose FILTERs are evaluated bottom-up and would not see a VALUES
-block of an outer group. The values are RDF terms that the query registry already validated; they are
-written here by our own serialiser, which escapes every character that could end a string and refuses
-IRIs with characters that could end an IRI, so a value is always exactly one term and can never change
-the structure of the query.
+Parameters are bound as in the embedded store, by `kg.binding.bind_with_values`: a one-row `VALUES`
+block at the start of every group graph pattern that mentions the variable, the terms written by
+`kg.binding.sparql_term`, so a value is always exactly one term and can never change the query.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -42,6 +34,8 @@ from SPARQLWrapper.SPARQLExceptions import (
     Unauthorized,
 )
 
+from kg.binding import bind_with_values, sparql_iri, tokens
+from kg.binding import sparql_term as sparql_term  # re-exported: part of this module's API before kg.binding
 from kg.errors import QueryRefused, QuerySyntaxError, QueryTimeout, StoreError
 from kg.store import RDF_MEDIA_TYPES, RESULT_MEDIA_TYPES, QueryResult, Store, refuse_service
 
@@ -75,44 +69,11 @@ def endpoints(url: str) -> tuple[str, str, str]:
 
 
 # ---------------------------------------------------------------------------------------------------
-# SPARQL lexing: just enough to find group graph patterns, variables and the query form
+# the query form (read with kg.binding's lexer)
 # ---------------------------------------------------------------------------------------------------
 
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n\r]*)
-  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
-               |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
-  | (?P<open>\{)
-  | (?P<close>\})
-  | (?P<word>[A-Za-z_][A-Za-z0-9_\-]*(?::[^\s{}()<>,;"'.]*)?|:[^\s{}()<>,;"'.]*)
-  | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
 _FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 _UPDATES = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str
-    text: str
-    start: int
-    end: int
-
-
-def _tokens(sparql: str) -> list[_Token]:
-    """Significant tokens (no white space, no comments) with their offsets."""
-    out = []
-    for m in _TOKEN.finditer(sparql):
-        kind = m.lastgroup or "other"
-        if kind not in ("ws", "comment"):
-            out.append(_Token(kind, m.group(), m.start(), m.end()))
-    return out
 
 
 def query_form(sparql: str) -> str:
@@ -126,7 +87,7 @@ def query_form(sparql: str) -> str:
     >>> query_form("CONSTRUCT WHERE { ?s ?p ?o }")
     'CONSTRUCT'
     """
-    for token in _tokens(sparql):
+    for token in tokens(sparql):
         if token.kind != "word":
             continue
         word = token.text.upper()
@@ -135,125 +96,6 @@ def query_form(sparql: str) -> str:
         if word in _UPDATES:
             return "UPDATE"
     raise QuerySyntaxError("not a SPARQL query: no SELECT, CONSTRUCT, DESCRIBE or ASK found")
-
-
-def _group_braces(tokens: list[_Token]) -> list[tuple[int, int, bool]]:
-    """(open index, close index, is group graph pattern) for every brace pair, in order of opening.
-
-    Braces that are not group graph patterns: VALUES data blocks, CONSTRUCT templates (and anything
-    nested in them), and the brace that wraps a sub-query (`{ SELECT … }`), which may hold nothing else.
-    """
-    pairs: list[tuple[int, int, bool]] = []
-    stack: list[tuple[int, bool]] = []  # (token index, is group)
-    values_pending = False
-    template_pending = False
-    template_depth: int | None = None
-    for i, tok in enumerate(tokens):
-        if tok.kind == "word":
-            word = tok.text.upper()
-            if word == "VALUES":
-                values_pending = True
-            elif word == "CONSTRUCT":
-                template_pending = True
-            elif word == "WHERE":
-                template_pending = False
-        elif tok.kind == "open":
-            is_group = True
-            if values_pending:
-                is_group, values_pending = False, False
-            elif template_pending:
-                is_group, template_pending = False, False
-                template_depth = len(stack)
-            elif template_depth is not None or _is_word(tokens, i + 1, "SELECT"):
-                is_group = False
-            stack.append((i, is_group))
-        elif tok.kind == "close":
-            if not stack:
-                raise QuerySyntaxError("unbalanced '}' in the query")
-            start, is_group = stack.pop()
-            pairs.append((start, i, is_group))
-            if template_depth is not None and len(stack) == template_depth:
-                template_depth = None
-    if stack:
-        raise QuerySyntaxError("unbalanced '{' in the query")
-    return sorted(pairs)
-
-
-def _is_word(tokens: list[_Token], i: int, word: str) -> bool:
-    return i < len(tokens) and tokens[i].kind == "word" and tokens[i].text.upper() == word
-
-
-def sparql_term(term: Node) -> str:
-    """Write a validated RDF term as SPARQL text that is exactly one term, whatever it contains.
-
-    >>> sparql_term(Literal('a" } UNION { ?s ?p ?o } #'))
-    '"a\\\\" } UNION { ?s ?p ?o } #"'
-    >>> sparql_term(URIRef("http://x/a>b"))
-    Traceback (most recent call last):
-    ...
-    kg.errors.QueryRefused: cannot send this IRI to a remote endpoint: 'http://x/a>b'
-    """
-    if isinstance(term, URIRef):
-        return _iri(str(term))
-    if isinstance(term, Literal):
-        text = str(term)
-        escaped = (
-            text.replace("\\", "\\\\")
-            .replace('"', '\\"')
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-            .replace("\t", "\\t")
-            .replace("\b", "\\b")
-            .replace("\f", "\\f")
-        )
-        if term.language:
-            if not re.fullmatch(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*", term.language):
-                raise QueryRefused(f"not a language tag: {term.language!r}")
-            return f'"{escaped}"@{term.language}'
-        if term.datatype and str(term.datatype) != "http://www.w3.org/2001/XMLSchema#string":
-            return f'"{escaped}"^^{_iri(str(term.datatype))}'
-        return f'"{escaped}"'
-    if isinstance(term, BNode):
-        raise QueryRefused("a blank node cannot be bound as a parameter on a remote endpoint")
-    raise QueryRefused(f"cannot bind {type(term).__name__} as a parameter")
-
-
-def _iri(value: str) -> str:
-    if re.search(r'[<>"{}|^`\\\x00-\x20]', value):
-        raise QueryRefused(f"cannot send this IRI to a remote endpoint: {value!r}")
-    return f"<{value}>"
-
-
-def bind_with_values(sparql: str, bindings: Mapping[str, Node] | None) -> str:
-    """Bind scalar parameters with one-row VALUES blocks (see the module docstring).
-
-    >>> print(bind_with_values("SELECT * WHERE { { ?a ?b ?x } UNION { ?c ?d ?e } }", {"x": URIRef("http://v")}))
-    SELECT * WHERE { VALUES ?x { <http://v> } { VALUES ?x { <http://v> } ?a ?b ?x } UNION { ?c ?d ?e } }
-    """
-    if not bindings:
-        return sparql
-    terms = {name: sparql_term(term) for name, term in bindings.items()}
-    for name in terms:
-        if not re.fullmatch(r"[A-Za-z0-9_\u00B7\u00C0-\uFFFF]+", name):
-            raise QueryRefused(f"not a variable name: {name!r}")
-    tokens = _tokens(sparql)
-    groups = [(o, c) for o, c, is_group in _group_braces(tokens) if is_group]
-    if not groups:
-        raise QuerySyntaxError("the query has no WHERE clause to bind parameters in")
-    outermost = groups[0]
-    inserts: dict[int, list[str]] = {}
-    for open_i, close_i in groups:
-        used = {tokens[k].text[1:] for k in range(open_i + 1, close_i) if tokens[k].kind == "var"}
-        names = [n for n in terms if (open_i, close_i) == outermost or n in used]
-        if names:
-            inserts[tokens[open_i].end] = [f"VALUES ?{n} {{ {terms[n]} }}" for n in names]
-    out, last = [], 0
-    for offset in sorted(inserts):
-        out.append(sparql[last:offset])
-        out.append(" " + " ".join(inserts[offset]))
-        last = offset
-    out.append(sparql[last:])
-    return "".join(out)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -488,7 +330,7 @@ class RemoteStore(Store):
         self.send_graph(graph_iri, ntriples, replace=True)
 
     def _send_by_update(self, graph_iri: str | None, ntriples: bytes, *, replace: bool) -> None:
-        target = "DEFAULT" if graph_iri is None else f"GRAPH {_iri(graph_iri)}"
+        target = "DEFAULT" if graph_iri is None else f"GRAPH {sparql_iri(graph_iri)}"
         if replace:
             self.update(f"CLEAR SILENT {target}")
         lines = ntriples.decode("utf-8").splitlines()
@@ -497,7 +339,7 @@ class RemoteStore(Store):
             if graph_iri is None:
                 self.update(f"INSERT DATA {{ {chunk} }}")
             else:
-                self.update(f"INSERT DATA {{ GRAPH {_iri(graph_iri)} {{ {chunk} }} }}")
+                self.update(f"INSERT DATA {{ GRAPH {sparql_iri(graph_iri)} {{ {chunk} }} }}")
 
     def load_file(self, path: Path, graph: str | None = None) -> None:
         """Add a dataset file's quads (or a Turtle/N-Triples file's triples into `graph`)."""
@@ -527,7 +369,8 @@ class RemoteStore(Store):
         if graph is None:
             result = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
         else:
-            result = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {_iri(graph)} {{ ?s ?p ?o }} }}")
+            text = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {sparql_iri(graph)} {{ ?s ?p ?o }} }}"
+            result = self.query(text)
         value = result.rows[0][0] if result.rows else None
         if not isinstance(value, Literal):
             raise StoreError(f"{self.query_url} did not return a count")

@@ -2,7 +2,9 @@
 
 Every caller (CLI, server, tests, benchmarks) talks to a `Store`; which backend answers is a
 configuration choice (`open_store`). Query parameters arrive as already-validated rdflib terms and are
-bound by the backend — substitutions in pyoxigraph — never pasted into the query text by callers.
+bound by the backend — every backend the same way, with one-row VALUES blocks written by
+`kg.binding.bind_with_values` (the module says why not pyoxigraph's `substitutions`) — never pasted
+into the query text by callers.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
+from kg.binding import bind_with_values
 from kg.errors import QueryRefused, QuerySyntaxError, StoreError
 from kg.terms import to_oxigraph, to_rdflib
 
@@ -177,7 +180,9 @@ class OxigraphStore(Store):
         if named_graph_uris is not None:
             kwargs["named_graphs"] = [ox.NamedNode(u) for u in named_graph_uris]
         if bindings:
-            kwargs["substitutions"] = {ox.Variable(k): to_oxigraph(v) for k, v in bindings.items()}
+            # VALUES blocks, not pyoxigraph `substitutions`: a substituted ?param is not BOUND(), does
+            # not reach sub-queries and can get a far worse plan (kg.binding, docs/benchmarks.md)
+            sparql = bind_with_values(sparql, bindings)
         try:
             return self._store.query(sparql, **kwargs)  # type: ignore[arg-type]
         except SyntaxError as exc:

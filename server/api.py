@@ -15,7 +15,9 @@
   each query a `sh:SPARQLExecutable, sh:SPARQLSelectExecutable` with `sh:select`, `rdfs:comment` in ja and
   en, `schema:keywords` and `schema:target` (the endpoint).
 
-Every query runs through `server.execution` (a timeout that really stops it, the row cap).
+Every query runs through `server.execution` (a timeout that really stops it, the row cap). The registry
+is read once, when the app is created (`install`, `server.deps.get_registry`): a changed `.rq` takes
+effect at the next start, like the OpenAPI operations made from it.
 """
 
 from __future__ import annotations
@@ -33,10 +35,11 @@ from fastapi.responses import JSONResponse, Response
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, XSD
 
-from kg.errors import QueryParamError, SourceError
+from kg.binding import bind_with_values
+from kg.errors import QueryParamError, QueryRefused, QuerySyntaxError, SourceError
 from kg.queries import MUNICIPALITIES, NamedQuery, load_registry
 from server import conneg
-from server.deps import get_executor, get_settings
+from server.deps import get_executor, get_registry, get_settings
 from server.errors import problem
 from server.execution import Executor, run_query, tokenize
 from server.settings import Settings
@@ -195,7 +198,9 @@ def install(app: FastAPI) -> None:
         return
     app.state.named_query_operations = True
     settings: Settings = app.state.settings
-    registry = load_registry()
+    # read once: every request answers from this registry (server.deps.get_registry), so the operations
+    # documented here and the queries that run can never disagree
+    registry = app.state.registry = load_registry()
     for name, query in registry.items():
         clash = sorted(set(query.params) & set(RESERVED))
         if clash:
@@ -227,8 +232,9 @@ def _operation(name: str) -> Callable[..., Response]:
         request: Request,
         executor: Executor = Depends(get_executor),  # noqa: B008
         settings: Settings = Depends(get_settings),  # noqa: B008
+        registry: dict[str, NamedQuery] = Depends(get_registry),  # noqa: B008
     ) -> Response:
-        return run_named(name, request, executor, settings)
+        return run_named(name, request, executor, settings, registry)
 
     operation.__name__ = f"query_{name.replace('-', '_')}"
     operation.__doc__ = f"Run the named query `{name}`."
@@ -240,9 +246,16 @@ def _operation(name: str) -> Callable[..., Response]:
 # --------------------------------------------------------------------------------------------------
 
 
-def run_named(name: str, request: Request, executor: Executor, settings: Settings) -> Response:
-    """Bind, page, run and serialise one named query (plain `def` caller: this blocks)."""
-    query = load_registry().get(name)
+def run_named(
+    name: str,
+    request: Request,
+    executor: Executor,
+    settings: Settings,
+    registry: dict[str, NamedQuery] | None = None,
+) -> Response:
+    """Bind, page, run and serialise one named query (plain `def` caller: this blocks). `registry` is
+    the app's (read once, `server.deps.get_registry`); without it the query files are read now."""
+    query = (registry if registry is not None else load_registry()).get(name)
     if query is None:
         return problem(404, f"no named query {name!r}")
     raw: dict[str, list[str]] = {}
@@ -353,27 +366,22 @@ def strip_front_matter(sparql: str) -> str:
 
 
 def example_text(query: NamedQuery) -> str:
-    """The query text with the example values of its required parameters written in as a VALUES block,
-    so that the example runs as it stands (in the editor, or wherever sparql-examples are read)."""
+    """The query text with the example values of its required parameters written in as VALUES blocks,
+    so that the example runs as it stands (in the editor, or wherever sparql-examples are read).
+
+    The values are bound exactly as the stores bind them (`kg.binding.bind_with_values`: a VALUES block
+    in every group that uses the parameter), not as one block after `WHERE {`: a parameter is a constant
+    of the whole query text, and a FILTER in a nested group — where several named queries match their
+    parameter, so that it runs before the joins — does not see a VALUES block of an outer group."""
     text = strip_front_matter(query.sparql)
     examples = {n: p.example for n, p in query.params.items() if p.required and p.example is not None}
     if not examples or any(p.required and p.example is None for p in query.params.values()):
         return text
     try:
         bound, bindings = query.bind(examples)  # type: ignore[arg-type]
-    except QueryParamError:
+        return bind_with_values(strip_front_matter(bound), bindings)
+    except (QueryParamError, QueryRefused, QuerySyntaxError):
         return text
-    bound = strip_front_matter(bound)
-    if not bindings:
-        return bound
-    names = sorted(bindings)
-    block = "VALUES ({}) {{ ({}) }}".format(
-        " ".join("?" + n for n in names), " ".join(bindings[n].n3() for n in names)
-    )
-    m = re.search(r"\bWHERE\s*\{", bound, re.IGNORECASE)
-    if not m:
-        return text
-    return f"{bound[: m.end()]}\n  {block}\n{bound[m.end() :]}"
 
 
 def catalogue_entry(query: NamedQuery, request: Request) -> dict[str, Any]:
@@ -410,10 +418,13 @@ def catalogue_entry(query: NamedQuery, request: Request) -> dict[str, Any]:
     summary="名前付きクエリの一覧 / Catalogue of named queries",
     response_class=JSONResponse,
 )
-def catalogue(request: Request) -> JSONResponse:
+def catalogue(
+    request: Request,
+    registry: dict[str, NamedQuery] = Depends(get_registry),  # noqa: B008
+) -> JSONResponse:
     """Every named query with its parameters; each is also an operation of the OpenAPI document."""
     root = request.scope.get("root_path", "") or ""
-    entries = [catalogue_entry(q, request) for q in load_registry().values()]
+    entries = [catalogue_entry(q, request) for q in registry.values()]
     return JSONResponse(
         {
             "queries": entries,
@@ -427,8 +438,8 @@ def catalogue(request: Request) -> JSONResponse:
     )
 
 
-def examples_graph(base_iri: str, endpoint: str) -> Graph:
-    """The catalogue in the SIB sparql-examples shape."""
+def examples_graph(base_iri: str, endpoint: str, registry: dict[str, NamedQuery] | None = None) -> Graph:
+    """The catalogue in the SIB sparql-examples shape (of `registry`, or of the query files as they are)."""
     g = Graph()
     for prefix, ns in (("sh", SH), ("schema", SCHEMA), ("rdfs", RDFS), ("dct", DCTERMS), ("owl", OWL)):
         g.bind(prefix, ns)
@@ -441,7 +452,7 @@ def examples_graph(base_iri: str, endpoint: str) -> Graph:
         g.add((prefixes, SH.declare, decl))
         g.add((decl, SH.prefix, Literal(prefix)))
         g.add((decl, SH.namespace, Literal(ns, datatype=XSD.anyURI)))
-    for name, query in load_registry().items():
+    for name, query in (registry if registry is not None else load_registry()).items():
         node = ex[name]
         ja, en = split_summary(query.summary)
         g.add((node, RDF.type, SH.SPARQLExecutable))
@@ -468,7 +479,11 @@ EXAMPLE_OFFERS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "ap
     response_class=Response,
     responses={200: {"content": {m: {} for m in EXAMPLE_OFFERS}}},
 )
-def sparql_examples(request: Request, settings: Settings = Depends(get_settings)) -> Response:  # noqa: B008
+def sparql_examples(
+    request: Request,
+    settings: Settings = Depends(get_settings),  # noqa: B008
+    registry: dict[str, NamedQuery] = Depends(get_registry),  # noqa: B008
+) -> Response:
     """The named queries as `sh:SPARQLSelectExecutable` resources (Turtle, JSON-LD or N-Triples)."""
     fmt = request.query_params.get("format")
     by_param = {"ttl": "text/turtle", "jsonld": "application/ld+json", "nt": "application/n-triples"}
@@ -479,5 +494,5 @@ def sparql_examples(request: Request, settings: Settings = Depends(get_settings)
     if media is None:
         return problem(406 if not fmt else 400, "available as " + ", ".join(EXAMPLE_OFFERS))
     endpoint = str(request.base_url).rstrip("/") + "/sparql"
-    body = examples_graph(settings.base_iri, endpoint).serialize(format=EXAMPLE_OFFERS[media])
+    body = examples_graph(settings.base_iri, endpoint, registry).serialize(format=EXAMPLE_OFFERS[media])
     return Response(body.encode("utf-8"), media_type=conneg.content_type(media), headers={"Vary": "Accept"})

@@ -7,6 +7,7 @@ import threading
 
 from fastapi import Depends, Request
 
+from kg.queries import NamedQuery, load_registry
 from kg.store import Store
 from server.errors import HttpProblem
 from server.execution import Executor, InlineExecutor
@@ -23,6 +24,22 @@ def get_settings(request: Request) -> Settings:
 def get_store(request: Request) -> Store:
     """The store the app was created with (embedded pyoxigraph by default)."""
     return request.app.state.store
+
+
+def get_registry(request: Request) -> dict[str, NamedQuery]:
+    """The named-query registry the app was created with (read by `server.api.install`).
+
+    Read once, not at every request: parsing every `queries/*.rq` and its YAML front matter costs about
+    30 ms, more than most named queries take to answer. And the OpenAPI operations are made from the
+    registry when the app is created, so answers from a registry re-read later could disagree with the
+    documented parameters; a changed `.rq` takes effect when the server restarts. An app that included
+    the router without `install` reads it at its first use.
+    """
+    state = request.app.state
+    registry: dict[str, NamedQuery] | None = getattr(state, "registry", None)
+    if registry is None:
+        registry = state.registry = load_registry()
+    return registry
 
 
 def get_executor(request: Request, store: Store = Depends(get_store)) -> Executor:  # noqa: B008

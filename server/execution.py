@@ -13,6 +13,14 @@ CPU and memory are released at once — the client gets 503, and a fresh worker 
 background. A worker that dies for another reason (e.g. the memory limit `worker_memory_mb`) is
 replaced the same way.
 
+Workers die with the server. The lifespan shutdown closes the pool (SIGKILL to every worker); a server
+that is itself killed (SIGKILL, the OOM killer, a crash) cannot do that, and a worker busy with a long
+query would only notice at its next message — minutes later, or never for a runaway query. So each
+worker asks the kernel to SIGKILL it when the server goes (Linux `prctl(PR_SET_PDEATHSIG)`), and also
+watches the server's pid from a thread (every OS; pyoxigraph releases the GIL while it evaluates).
+`PR_SET_PDEATHSIG` fires when the *thread* that started the worker ends, so every worker is started
+from one long-lived spawner thread of the pool, never from a request's or a loader's thread.
+
 Writes (SPARQL Update, graph-store PUT/POST/DELETE) run on the server's own store; afterwards the caller
 calls `invalidate()`, a new snapshot is written, and every worker reloads it before it takes another
 query, so a client reads its own writes.
@@ -40,6 +48,8 @@ exactly. Errors are `kg.errors` exceptions (`QuerySyntaxError`, `QueryRefused`, 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import logging
 import os
 import re
@@ -54,6 +64,7 @@ import time
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -344,13 +355,46 @@ def _open_snapshot(snapshot: Snapshot) -> OxigraphStore:
 _WORKER_BOOT = (
     "import sys; from multiprocessing.connection import Connection; "
     "from server.execution import _worker_main; "
-    "_worker_main(Connection(int(sys.argv[1])), int(sys.argv[2]))"
+    "_worker_main(Connection(int(sys.argv[1])), int(sys.argv[2]), int(sys.argv[3]))"
 )
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+_PARENT_POLL_S = 0.5
 
 
-def _worker_main(conn: Connection, memory_mb: int) -> None:
+def _kill_me_with_parent() -> bool:
+    """Ask the Linux kernel to SIGKILL this process when its parent thread ends; False elsewhere or
+    when the C library cannot be reached (the pid watchdog still covers it)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """Exit at once when the server is gone: our parent pid changes when it dies (we are re-parented)."""
+    while os.getppid() == parent_pid:
+        time.sleep(_PARENT_POLL_S)
+    os._exit(1)  # no clean-up to do: the store is in memory or opened read-only
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Make sure this worker never outlives the server that started it (see the module docstring)."""
+    _kill_me_with_parent()
+    if os.getppid() != parent_pid:  # the server died before we could ask: nobody is left to serve
+        os._exit(1)
+    watchdog = threading.Thread(target=_watch_parent, args=(parent_pid,), name="keikaku-parent-watch")
+    watchdog.daemon = True
+    watchdog.start()
+
+
+def _worker_main(conn: Connection, memory_mb: int, parent_pid: int | None = None) -> None:
     """Loop of a worker process: load snapshots, answer queries, until told to stop or orphaned."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    if parent_pid is not None:
+        _die_with_parent(parent_pid)
     _limit_memory(memory_mb)
     store: OxigraphStore | None = None
     while True:
@@ -455,6 +499,9 @@ class WorkerPool(Executor):
         self._closed = False
         self._failure: str | None = None
         self._start_failures = 0  # consecutive, reset by any successful load
+        # every worker is started from this one thread, which lives as long as the pool: a worker's
+        # PR_SET_PDEATHSIG fires when the thread that started it ends (see the module docstring)
+        self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keikaku-worker-spawn")
         # an app dropped without its lifespan shutdown (tests, scripts) must not leave workers behind
         self._finalizer = weakref.finalize(self, _stop_all, self._state)
 
@@ -483,6 +530,7 @@ class WorkerPool(Executor):
             self._closed = True
             self._cond.notify_all()
         _stop_all(self._state)
+        self._spawner.shutdown(wait=False)
 
     def worker_pids(self, *, ready: bool = False) -> list[int]:
         """PIDs of the live workers — with `ready`, only those that have loaded data (for tests and
@@ -533,23 +581,36 @@ class WorkerPool(Executor):
 
     def _spawn(self) -> None:
         parent_sock, child_sock = socket.socketpair()
-        env = dict(os.environ)
-        root = str(Path(__file__).resolve().parent.parent)  # where `kg` and `server` live
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         try:
-            process = subprocess.Popen(
-                [sys.executable, "-c", _WORKER_BOOT, str(child_sock.fileno()), str(self.memory_mb)],
-                pass_fds=(child_sock.fileno(),),
-                env=env,
-                stdin=subprocess.DEVNULL,
-                close_fds=True,
-            )
+            process = self._spawner.submit(self._start_process, child_sock).result()
+        except RuntimeError:  # the spawner was shut down: the pool is closing, no replacement needed
+            parent_sock.close()
+            return
         finally:
             child_sock.close()
         worker = _Worker(process, Connection(parent_sock.detach()))
         with self._cond:
-            self._state.live.add(worker)
+            closed = self._closed
+            if not closed:
+                self._state.live.add(worker)
+        if closed:  # close() ran while this one was starting: it did not see it, so stop it here
+            self._stop_process(worker)
+            return
         self._reload_async(worker)
+
+    def _start_process(self, child_sock: socket.socket) -> subprocess.Popen[bytes]:
+        """Start one worker interpreter (runs on the spawner thread only)."""
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parent.parent)  # where `kg` and `server` live
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        args = [str(child_sock.fileno()), str(self.memory_mb), str(os.getpid())]
+        return subprocess.Popen(
+            [sys.executable, "-c", _WORKER_BOOT, *args],
+            pass_fds=(child_sock.fileno(),),
+            env=env,
+            stdin=subprocess.DEVNULL,
+            close_fds=True,
+        )
 
     def _reload_async(self, worker: _Worker) -> None:
         threading.Thread(target=self._reload, args=(worker,), name="keikaku-worker-load", daemon=True).start()

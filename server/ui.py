@@ -28,7 +28,8 @@ from rdflib.namespace import DCTERMS, RDFS, SKOS
 from rdflib.term import Node
 
 from kg.namespaces import SDG
-from server.deps import get_executor, get_settings
+from kg.queries import NamedQuery
+from server.deps import get_executor, get_registry, get_settings
 from server.execution import Executor, run_query
 from server.i18n import LANGS, RELATION_LABELS, pick_lang, t
 from server.settings import Settings
@@ -389,15 +390,18 @@ def home(web: Web = Depends(get_web)) -> HTMLResponse:  # noqa: B008
 
 
 @router.get("/search", response_class=HTMLResponse, include_in_schema=False)
-def search_page(q: str = "", web: Web = Depends(get_web)) -> HTMLResponse:  # noqa: B008
+def search_page(
+    q: str = "",
+    web: Web = Depends(get_web),  # noqa: B008
+    registry: dict[str, NamedQuery] = Depends(get_registry),  # noqa: B008
+) -> HTMLResponse:
     """Substring search over plan texts for people who do not write SPARQL (the `search` named query)."""
     from kg.errors import QueryParamError
-    from kg.queries import load_registry
 
     rows: list[dict[str, Any]] = []
     error = None
     if q.strip():
-        query = load_registry().get("search")
+        query = registry.get("search")
         if query is None:
             return web.not_found()
         try:
@@ -421,23 +425,25 @@ def _search_columns(rows: list[dict[str, Any]]) -> list[str]:
 # --------------------------------------------------------------------------------------------------
 
 
-def editor_examples(web: Web) -> list[dict[str, str]]:
+def editor_examples(registry: dict[str, NamedQuery]) -> list[dict[str, str]]:
     """The named queries as ready-to-run examples (their example parameter values written in)."""
-    from kg.queries import load_registry
     from server.api import example_text  # the catalogue lives in server.api
 
     examples = []
-    for name, query in load_registry().items():
+    for name, query in registry.items():
         examples.append({"name": name, "summary": query.summary, "query": example_text(query)})
     return examples
 
 
 @router.get("/sparql/ui", response_class=HTMLResponse, include_in_schema=False)
-def sparql_editor(web: Web = Depends(get_web)) -> HTMLResponse:  # noqa: B008
+def sparql_editor(
+    web: Web = Depends(get_web),  # noqa: B008
+    registry: dict[str, NamedQuery] = Depends(get_registry),  # noqa: B008
+) -> HTMLResponse:
     """YASGUI (self-hosted, built by scripts/build_ui.sh) or, when it is not built, our small editor."""
     return web.render(
         "editor.html",
-        examples=editor_examples(web),
+        examples=editor_examples(registry),
         yasgui=YASGUI_JS.exists(),
         endpoint=web.url("/sparql"),
     )

@@ -3,8 +3,8 @@
 `keikaku load --endpoint URL` fills the server with the built dataset; every named query, with the
 example parameters of its front matter and a few more parameter sets, then gives the same rows through
 `RemoteStore` (SPARQLWrapper + SPARQL Protocol) as through the embedded pyoxigraph store. Parameters
-travel as one-row VALUES blocks on the remote side and as pyoxigraph substitutions on the embedded side,
-so the comparison is also the proof that the two bindings mean the same thing.
+travel as one-row VALUES blocks on both sides (kg.binding.bind_with_values); tests/kg/test_binding.py
+proves that binding gives the answers of the query with the term written in place of the variable.
 """
 
 from __future__ import annotations
@@ -129,10 +129,9 @@ def parameter_sets(query: NamedQuery) -> list[dict[str, str]]:
     return unique
 
 
-#: Known differences, keyed by (query, parameter): the remote answer is the right one. (pyoxigraph's
-#: `substitutions` leave BOUND(?var) false for a substituted variable; the named queries therefore never
-#: test BOUND() on a parameter — cross-plan-links uses COALESCE(?relation = ?kind, true) — and none is
-#: known to differ now.)
+#: Known differences, keyed by (query, parameter): the remote answer is the right one. (None since the
+#: embedded store binds with VALUES like the remote one; pyoxigraph's `substitutions`, used before, left
+#: BOUND(?var) false for a substituted variable.)
 KNOWN_EMBEDDED_BUGS: dict[tuple[str, str], str] = {}
 
 
@@ -309,7 +308,7 @@ def test_every_named_query_has_rows_on_the_synthetic_data(
     assert set(registry) - with_rows == set(), "no rows (add a parameter set to SYNTHETIC_PARAMS)"
 
 
-def test_parameters_inside_union_branches_bind_like_substitutions(
+def test_parameters_inside_union_branches_bind_in_their_own_group(
     embedded: OxigraphStore, remote: RemoteStore
 ) -> None:
     """A FILTER in a UNION branch only sees a parameter bound in its own group (bottom-up evaluation)."""
@@ -332,9 +331,8 @@ def test_parameters_inside_union_branches_bind_like_substitutions(
 def test_a_parameter_is_a_constant_of_the_whole_query_text_including_sub_queries(
     embedded: OxigraphStore, remote: RemoteStore
 ) -> None:
-    """Remotely a parameter binds wherever its name occurs, sub-queries included — the answers are those
-    of the query with the term written in place of the variable. (pyoxigraph's substitutions stop at a
-    sub-query; no named query relies on either reading: theirs project the parameter.)"""
+    """A parameter binds wherever its name occurs, sub-queries included — the answers are those
+    of the query with the term written in place of the variable, on both stores."""
     text = f"""
     PREFIX kk: <{KK}>
     SELECT ?element ?n WHERE {{
