@@ -29,6 +29,7 @@ from kg.validate import ValidationResult
 
 INFERRED = GRAPH["inferred"]
 REASONERS = {"fast": reason_fast.materialise, "owlrl": materialise}
+VALIDATORS = ("fast", "pyshacl")
 PREFIXES = {
     "kk": "https://w3id.org/keikaku/def#",
     "id": BASE + "id/",
@@ -66,13 +67,22 @@ def _timed(report: BuildReport, stage: str, fn: Callable[[], object]) -> object:
 
 
 def assemble(
-    data: Path = DATA, ontology: Path = ONTOLOGY, *, validate_shapes: bool = True, reasoner: str = "fast"
+    data: Path = DATA,
+    ontology: Path = ONTOLOGY,
+    *,
+    validate_shapes: bool = True,
+    reasoner: str = "fast",
+    validator: str = "fast",
 ) -> BuildResult:
     """Run ingest, reasoning and validation in memory; raise ShapeViolation if the data does not conform.
 
     `reasoner`: "fast" (the OWL 2 RL rules our ontology uses, evaluated in pyoxigraph — kg/reason_fast.py)
     or "owlrl" (the reference implementation; tests/reason proves both give the same inferred graph).
+    `validator`: "fast" (the shapes compiled to SPARQL, evaluated in pyoxigraph — kg/validate_fast.py) or
+    "pyshacl" (the reference, per document graph; tests/shapes proves both report the same results).
     """
+    if validator not in VALIDATORS:
+        raise KgError(f"unknown validator {validator!r}: use one of {', '.join(VALIDATORS)}")
     result = BuildResult()
     report = result.report
     graphs: dict[URIRef, Graph] = _timed(report, "ingest", lambda: ingest_all(data, ontology))  # type: ignore[assignment]
@@ -85,7 +95,7 @@ def assemble(
     result.graphs = graphs
     report.triples_per_graph = {graph_path(iri): len(g) for iri, g in graphs.items()}
     if validate_shapes:
-        outcome = _timed(report, "validate", lambda: validate_graphs(graphs))
+        outcome = _timed(report, "validate", lambda: validate_graphs(graphs, validator))
         report.violations = outcome.violations  # type: ignore[attr-defined]
         if not outcome.conforms:  # type: ignore[attr-defined]
             raise ShapeViolation(outcome.violations)  # type: ignore[attr-defined]
@@ -93,9 +103,15 @@ def assemble(
     return result
 
 
-def validate_graphs(graphs: dict[URIRef, Graph]) -> ValidationResult:
-    """SHACL per document graph with the shared graphs, so the cost grows linearly with documents."""
+def validate_graphs(graphs: dict[URIRef, Graph], validator: str = "fast") -> ValidationResult:
+    """SHACL over the built graphs: "fast" checks the union of all graphs at once in pyoxigraph;
+    "pyshacl" runs per document graph with the shared graphs, so its cost grows linearly with documents."""
     from kg.validate import validate_per_graph
+
+    if validator == "fast":
+        from kg.validate_fast import store_from_graphs, validate_store
+
+        return validate_store(store_from_graphs(graphs))
 
     dataset = Dataset()
     for iri, graph in graphs.items():
@@ -147,14 +163,19 @@ def swap_in(fresh: Path, dist: Path) -> None:
 
 
 def build(
-    dist: Path = DIST, data: Path = DATA, ontology: Path = ONTOLOGY, *, reasoner: str = "fast"
+    dist: Path = DIST,
+    data: Path = DATA,
+    ontology: Path = ONTOLOGY,
+    *,
+    reasoner: str = "fast",
+    validator: str = "fast",
 ) -> BuildResult:
     """Build the dataset into `dist/`; on any error `dist/` is left untouched.
 
     >>> result = build()  # doctest: +SKIP
     """
     start = time.perf_counter()
-    result = assemble(data, ontology, reasoner=reasoner)
+    result = assemble(data, ontology, reasoner=reasoner, validator=validator)
     dist.parent.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(prefix=f".{dist.name}.new-", dir=dist.parent))
     try:

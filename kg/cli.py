@@ -31,7 +31,9 @@ def _parse_params(pairs: Sequence[str]) -> dict[str, str | list[str]]:
 def cmd_build(args: argparse.Namespace) -> int:
     from kg.build import build
 
-    result = build(dist=Path(args.dist), data=Path(args.data), reasoner=args.reasoner)
+    result = build(
+        dist=Path(args.dist), data=Path(args.data), reasoner=args.reasoner, validator=args.validator
+    )
     report = result.report
     width = max(len(k) for k in report.triples_per_graph)
     for graph, count in sorted(report.triples_per_graph.items()):
@@ -47,7 +49,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from kg.build import assemble
 
-    result = assemble(data=Path(args.data), reasoner=args.reasoner)
+    result = assemble(data=Path(args.data), reasoner=args.reasoner, validator=args.validator)
     print(f"conforms: {sum(result.report.triples_per_graph.values())} triples, 0 violations")
     for warning in result.report.violations:
         print(f"  warning: {warning}")
@@ -112,6 +114,13 @@ def make_parser() -> argparse.ArgumentParser:
             choices=("fast", "owlrl"),
             default="fast",
             help="OWL 2 RL materialiser: fast (in pyoxigraph, default) or owlrl (the reference)",
+        )
+        stage.add_argument(
+            "--validator",
+            choices=("fast", "pyshacl"),
+            default="fast",
+            help="SHACL validator: fast (shapes compiled to SPARQL in pyoxigraph, default) or pyshacl "
+            "(the reference)",
         )
         stage.set_defaults(fn=fn)
     q = sub.add_parser("query", help="run a named query")
