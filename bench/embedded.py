@@ -2,8 +2,11 @@
 
 bench/run.py writes one JSON request per line on stdin and reads one JSON answer per line:
 
-    {"name": ..., "params": {...}, "mode": "substitutions" | "VALUES", "reps": 15, "budget_s": 30}
+    {"name": ..., "params": {...}, "reps": 15, "budget_s": 30}
     → {"warm_s": ..., "rows": ..., "times_ms": [...]}   (a first line {"warm_s": ...} after the warm-up)
+
+Each evaluation is what a query worker of the server does: `OxigraphStore.query_serialized` to JSON,
+parameters bound as VALUES blocks by the store itself (kg.binding).
 
     python -m bench.embedded DATASET.nq
 """
@@ -15,7 +18,6 @@ import sys
 import time
 from pathlib import Path
 
-from kg.remote import bind_with_values
 from kg.store import OxigraphStore
 
 
@@ -37,8 +39,6 @@ def main(argv: list[str] | None = None) -> int:
     for line in sys.stdin:
         request = json.loads(line)
         text, bindings = bound_text(Case(request["name"], request["params"]))
-        if request["mode"] == "VALUES":
-            text, bindings = bind_with_values(text, bindings), {}
         warm, rows = once(store, text, bindings)
         print(json.dumps({"warm_s": warm}), flush=True)
         reps = min(int(request["reps"]), max(3, int(float(request["budget_s"]) / max(warm, 1e-6))))

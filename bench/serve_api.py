@@ -1,8 +1,9 @@
 """Serve our HTTP API for the benchmark: `create_app(settings)` under uvicorn on 127.0.0.1.
 
-By default exactly as `keikaku serve` runs it: the embedded in-memory store loaded from `DIST/dataset.nq`
-and one query worker process per core (each loads a snapshot). `--store PATH` serves an on-disk store
-opened read-only instead (the workers then open the same files).
+By default exactly as `keikaku serve` runs it — the code as it is, nothing patched in: the embedded
+in-memory store loaded from `DIST/dataset.nq` and one query worker process per core (each loads a
+snapshot); only the limits differ (a longer timeout, a higher row cap, no worker memory limit).
+`--store PATH` serves an on-disk store opened read-only instead (the workers then open the same files).
 
     python -m bench.serve_api --dist /tmp/kk-national --port 8765 --workers 2
 """
@@ -26,22 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=2, help="query worker processes")
     parser.add_argument("--timeout", type=float, default=60.0)
-    parser.add_argument("--queries", default="", help="serve the named queries of this folder instead")
-    parser.add_argument(
-        "--cache-registry", action="store_true", help="read queries/ once, not at every request (a proposal)"
-    )
     args = parser.parse_args(argv)
-    if args.cache_registry:
-        import functools
-
-        import kg.queries
-        import server.api
-
-        server.api.load_registry = functools.lru_cache(maxsize=None)(kg.queries.load_registry)
-    if args.queries:  # the benchmark's catalogue: queries/ plus proposed rewrites (bench/run.py)
-        import kg.queries
-
-        kg.queries.QUERIES = Path(args.queries)
     settings = Settings(
         dist=args.dist or Path("."),
         query_workers=args.workers,

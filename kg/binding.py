@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
@@ -183,6 +184,27 @@ def sparql_term(term: Node) -> str:
 # ---------------------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=512)
+def _value_slots(sparql: str, names: tuple[str, ...]) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """Where the VALUES blocks of `names` go: (offset after a group's `{`, the names bound there).
+
+    Depends only on the query text and the parameter names, so it is cached: a named query is lexed
+    once, not at every request (lexing a catalogue query costs about a millisecond in Python).
+    """
+    toks = tokens(sparql)
+    groups = [(o, c) for o, c, is_group in group_braces(toks) if is_group]
+    if not groups:
+        raise QuerySyntaxError("the query has no WHERE clause to bind parameters in")
+    outermost = groups[0]
+    slots = []
+    for open_i, close_i in groups:
+        used = {toks[k].text[1:] for k in range(open_i + 1, close_i) if toks[k].kind == "var"}
+        bound = tuple(n for n in names if (open_i, close_i) == outermost or n in used)
+        if bound:
+            slots.append((toks[open_i].end, bound))
+    return tuple(slots)
+
+
 def bind_with_values(sparql: str, bindings: Mapping[str, Node] | None) -> str:
     """Bind scalar parameters with one-row VALUES blocks (see the module docstring).
 
@@ -195,17 +217,10 @@ def bind_with_values(sparql: str, bindings: Mapping[str, Node] | None) -> str:
         if not _VARIABLE_NAME.fullmatch(name):
             raise QueryRefused(f"not a variable name: {name[:40]!r}")
     terms = {name: sparql_term(term) for name, term in bindings.items()}
-    toks = tokens(sparql)
-    groups = [(o, c) for o, c, is_group in group_braces(toks) if is_group]
-    if not groups:
-        raise QuerySyntaxError("the query has no WHERE clause to bind parameters in")
-    outermost = groups[0]
-    inserts: dict[int, list[str]] = {}
-    for open_i, close_i in groups:
-        used = {toks[k].text[1:] for k in range(open_i + 1, close_i) if toks[k].kind == "var"}
-        names = [n for n in terms if (open_i, close_i) == outermost or n in used]
-        if names:
-            inserts[toks[open_i].end] = [f"VALUES ?{n} {{ {terms[n]} }}" for n in names]
+    inserts = {
+        offset: [f"VALUES ?{n} {{ {terms[n]} }}" for n in names]
+        for offset, names in _value_slots(sparql, tuple(terms))
+    }
     out, last = [], 0
     for offset in sorted(inserts):
         out.append(sparql[last:offset])

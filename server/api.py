@@ -28,6 +28,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -272,6 +273,12 @@ def run_named(
     paged, sliced = paginate(text, limit + 1, offset)
     cap = settings.max_rows if sliced else None
     outcome = run_query(executor, settings, paged, bindings, "json", max_rows=cap if sliced else limit + 1)
+    headers = {"Vary": "Accept"}
+    if media != "text/csv" and not sliced and outcome.body.count(b"},{") + 1 <= limit:
+        # fewer solutions than a page (the separator count bounds them): no next page, and the engine's
+        # SPARQL JSON goes out as it is, without being parsed and written again
+        headers["Link"] = page_links(request, limit, offset, False)
+        return Response(outcome.body, media_type=media, headers=headers)
     data = json.loads(outcome.body)
     variables: list[str] = data.get("head", {}).get("vars", [])
     rows: list[dict[str, Any]] = data.get("results", {}).get("bindings", [])
@@ -279,7 +286,7 @@ def run_named(
         rows = rows[offset : offset + limit + 1]
     has_next = len(rows) > limit
     rows = rows[:limit]
-    headers = {"Link": page_links(request, limit, offset, has_next), "Vary": "Accept"}
+    headers["Link"] = page_links(request, limit, offset, has_next)
     if media == "text/csv":
         headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return Response(
@@ -317,10 +324,15 @@ def _choose_media(request: Request, fmt: list[str] | None) -> str | None:
 def paginate(sparql: str, limit: int, offset: int) -> tuple[str, bool]:
     """Append `LIMIT/OFFSET` to a query that has no top-level LIMIT, OFFSET or trailing VALUES; otherwise
     return it unchanged and say that the rows must be sliced after evaluation (second item True)."""
-    for tok in tokenize(sparql):
-        if tok.depth == 0 and tok.is_word("LIMIT", "OFFSET", "VALUES"):
-            return sparql, True
+    if _has_solution_modifier(sparql):
+        return sparql, True
     return f"{sparql.rstrip()}\nLIMIT {int(limit)} OFFSET {int(offset)}\n", False
+
+
+@lru_cache(maxsize=256)
+def _has_solution_modifier(sparql: str) -> bool:
+    """A top-level LIMIT, OFFSET or trailing VALUES (cached: the catalogue's texts repeat)."""
+    return any(tok.depth == 0 and tok.is_word("LIMIT", "OFFSET", "VALUES") for tok in tokenize(sparql))
 
 
 def page_links(request: Request, limit: int, offset: int, has_next: bool) -> str:

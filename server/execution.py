@@ -66,6 +66,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -130,6 +131,7 @@ def tokenize(sparql: str) -> Iterator[Token]:
             depth += 1
 
 
+@lru_cache(maxsize=512)
 def query_form(sparql: str) -> str | None:
     """The query form (select, ask, construct, describe), read after the prologue; None if unrecognisable.
 
