@@ -122,8 +122,8 @@ def validate(
                 mixed.add(triple)
         data = mixed
     report = _run_pyshacl(data, shapes_graph)
-    violations = [_violation(report, result) for result in _results(report)]
-    return ValidationResult(_conforms(violations), violations, report)
+    violations = [to_violation(report, result) for result in top_results(report)]
+    return ValidationResult(conforms_of(violations), violations, report)
 
 
 def validate_per_graph(
@@ -219,13 +219,13 @@ def validate_per_graph(
     reports = _run_all([data for _, data, _ in prepared], shapes_graph)
     kept: dict[tuple[str, ...], tuple[Graph, Node, Violation]] = {}
     for (gid, data, owned), report in zip(prepared, reports, strict=True):
-        for result in _results(report):
+        for result in top_results(report):
             focus = report.value(result, SH.focusNode)
             if focus not in owned:
                 continue  # another graph describes it; checked with that graph
-            violation = _violation(report, result)
+            violation = to_violation(report, result)
             if gid is not None:
-                violation.source_file = _source_file(gid, focus, data)
+                violation.source_file = source_file(gid, focus, data)
             key = (
                 violation.focus_node,
                 violation.source_shape,
@@ -237,20 +237,22 @@ def validate_per_graph(
             kept.setdefault(key, (report, result, violation))
 
     merged = Graph()
-    _bind_prefixes(merged.namespace_manager)
+    bind_prefixes(merged.namespace_manager)
     report_node = BNode()
     merged.add((report_node, RDF.type, SH.ValidationReport))
     violations = []
     for report, result, violation in kept.values():
-        _copy_closure(report, result, merged)
+        copy_closure(report, result, merged)
         merged.add((report_node, SH.result, result))
         violations.append(violation)
-    conforms = _conforms(violations)
+    conforms = conforms_of(violations)
     merged.add((report_node, SH.conforms, Literal(conforms)))
     return ValidationResult(conforms, violations, merged)
 
 
-# ---- internals ------------------------------------------------------------------------------------
+# ---- report helpers (shared with kg/validate_fast.py, whose reports have the same shape) ------------
+# top_results, to_violation, conforms_of, source_file, copy_closure, bind_prefixes are below; the rest
+# of this section is internal to the pySHACL runs.
 
 
 class _PreparedQueryGraph(Graph):
@@ -311,7 +313,7 @@ def _run_all(datas: list[Graph], shapes: Graph, workers: int | None = None) -> l
     reports = []
     for payload in payloads:
         report = Graph()
-        _bind_prefixes(report.namespace_manager)
+        bind_prefixes(report.namespace_manager)
         report.parse(data=payload, format="nt")
         reports.append(report)
     return reports
@@ -329,7 +331,7 @@ def _run_pyshacl(data: Graph, shapes: Graph) -> Graph:
     )
     if not isinstance(report, Graph):  # pySHACL's ValidationFailure: the shapes themselves are broken
         raise KgError(f"SHACL validation could not run: {text}")
-    _bind_prefixes(report.namespace_manager)
+    bind_prefixes(report.namespace_manager)
     _tidy_messages(report, shapes)
     return report
 
@@ -356,7 +358,7 @@ def _tidy_messages(report: Graph, shapes: Graph) -> None:
             report.add((result, SH.resultMessage, Literal(str(message), lang=lang)))
 
 
-def _results(report: Graph) -> list[Node]:
+def top_results(report: Graph) -> list[Node]:
     """The top-level validation results of a report (not the sh:detail of nested shapes), in a stable
     order (focus node, shape, path, value)."""
     results = [
@@ -375,7 +377,7 @@ def _results(report: Graph) -> list[Node]:
     )
 
 
-def _violation(report: Graph, result: Node) -> Violation:
+def to_violation(report: Graph, result: Node) -> Violation:
     """Flatten one sh:ValidationResult into a `Violation` (messages picked by language tag)."""
     messages = [m for m in report.objects(result, SH.resultMessage) if isinstance(m, Literal)]
     message_ja = next((str(m) for m in messages if m.language == "ja"), None)
@@ -394,7 +396,7 @@ def _violation(report: Graph, result: Node) -> Violation:
     )
 
 
-def _conforms(violations: Iterable[Violation]) -> bool:
+def conforms_of(violations: Iterable[Violation]) -> bool:
     return not any(v.severity == "Violation" for v in violations)
 
 
@@ -426,7 +428,7 @@ def _show_path(report: Graph, path: Node | None) -> str | None:
     return _show(path)
 
 
-def _source_file(graph_id: URIRef, focus: Node | None, data: Graph) -> str | None:
+def source_file(graph_id: URIRef, focus: Node | None, data: Graph) -> str | None:
     """The data file a document graph's result comes from (alignments live in their own file)."""
     name = str(graph_id)
     if not name.startswith(str(GRAPH)):
@@ -440,7 +442,7 @@ def _source_file(graph_id: URIRef, focus: Node | None, data: Graph) -> str | Non
     return str(path.relative_to(ROOT)) if path.exists() else None
 
 
-def _copy_closure(source: Graph, node: Node, target: Graph) -> None:
+def copy_closure(source: Graph, node: Node, target: Graph) -> None:
     """Copy a node's triples and, recursively, those of the blank nodes it points to."""
     stack, seen = [node], set()
     while stack:
@@ -454,10 +456,21 @@ def _copy_closure(source: Graph, node: Node, target: Graph) -> None:
                 stack.append(obj)
 
 
-def _bind_prefixes(manager: NamespaceManager) -> None:
+def bind_prefixes(manager: NamespaceManager) -> None:
     manager.bind("sh", SH)
     manager.bind("kk", URIRef(str(KK._NS)))
     manager.bind("kks", URIRef(SHAPES_NS))
 
 
-__all__ = ["ValidationResult", "load_shapes", "validate", "validate_per_graph"]
+__all__ = [
+    "ValidationResult",
+    "bind_prefixes",
+    "conforms_of",
+    "copy_closure",
+    "load_shapes",
+    "source_file",
+    "to_violation",
+    "top_results",
+    "validate",
+    "validate_per_graph",
+]

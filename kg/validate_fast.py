@@ -54,13 +54,13 @@ from kg.errors import KgError
 from kg.terms import to_rdflib
 from kg.validate import (
     ValidationResult,
-    _bind_prefixes,
-    _conforms,
-    _copy_closure,
-    _results,
-    _source_file,
-    _violation,
+    bind_prefixes,
+    conforms_of,
+    copy_closure,
     load_shapes,
+    source_file,
+    to_violation,
+    top_results,
 )
 
 _XSD = str(XSD)
@@ -592,7 +592,7 @@ def validate_store(
     shapes_graph = shapes if shapes is not None else load_shapes()
     checks = checks if checks is not None else compile_shapes(shapes_graph)
     report = Graph()
-    _bind_prefixes(report.namespace_manager)
+    bind_prefixes(report.namespace_manager)
     report_node = BNode()
     report.add((report_node, RDF.type, SH.ValidationReport))
     seen: set[tuple[object, ...]] = set()
@@ -624,22 +624,22 @@ def validate_store(
             if path is not None:
                 report.add((result, SH.resultPath, path))
                 if isinstance(path, BNode):
-                    _copy_closure(shapes_graph, path, report)
+                    copy_closure(shapes_graph, path, report)
             for message in check.messages:
                 text = _PLACEHOLDER.sub(lambda m, row=row: _lexical(row.get(m.group(1))), str(message))
                 report.add((result, SH.resultMessage, Literal(text, lang=message.language)))
         durations.append((seconds, _describe(check)))
-    results = _results(report)
-    violations = [_violation(report, r) for r in results]
+    results = top_results(report)
+    violations = [to_violation(report, r) for r in results]
     if attribute_graphs:
         owners = _owning_graphs(store, {v.focus_node for v in violations})
         for violation, result in zip(violations, results, strict=True):
             graph = owners.get(violation.focus_node)
             if graph is not None:
-                violation.source_file = _source_file(
+                violation.source_file = source_file(
                     graph, report.value(result, SH.focusNode), _FocusTypes(store)
                 )
-    conforms = _conforms(violations)
+    conforms = conforms_of(violations)
     report.add((report_node, SH.conforms, Literal(conforms)))
     if timing is not None:
         timing.checks = len(checks)
@@ -712,7 +712,7 @@ def _owning_graphs(store: ox.Store, focus_nodes: Iterable[str]) -> dict[str, URI
 
 
 class _FocusTypes:
-    """The `in` test `_source_file` makes on its data graph, answered by the store (alignment or not)."""
+    """The `in` test `source_file` makes on its data graph, answered by the store (alignment or not)."""
 
     def __init__(self, store: ox.Store) -> None:
         self.store = store
