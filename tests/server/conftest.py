@@ -12,11 +12,13 @@ Both run over small stores filled here — never over `dist/` — so the tests d
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
@@ -28,6 +30,13 @@ from fastapi.testclient import TestClient
 from kg.paths import ROOT
 from kg.store import OxigraphStore
 from server.app import create_app
+
+# tests/server/fixtures/ld_fixture.py holds the linked-data fixture store and the real-build clients; the
+# suite runs in importlib mode, so its folder goes on sys.path once here and the test modules import it
+# as `ld_fixture`. Its pytest fixtures are re-exported so that every server test can ask for them.
+sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
+from ld_fixture import ld_app, ld_client, ld_dist, real_client, real_dist  # noqa: F401
+
 from server.settings import Settings
 
 W3C = ROOT.parent / "shared" / "w3c-tests" / "sparql" / "sparql11"

@@ -4,12 +4,8 @@ and the catalogue as SIB-style sparql-examples."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import re
-import sys
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,28 +14,6 @@ from rdflib.namespace import RDF, RDFS
 
 from kg.queries import NamedQuery, Param, load_registry
 from server.api import example_text, paginate, parameter_spec, to_csv
-
-
-def _load_fixtures() -> ModuleType:
-    """tests/server/fixtures/ld_fixture.py, loaded once by path (the suite runs in importlib mode)."""
-    name = "keikaku_tests_ld_fixture"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).parent / "fixtures" / "ld_fixture.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-fx = _load_fixtures()
-ld_client = fx.ld_client
-ld_app = fx.ld_app
-ld_dist = fx.ld_dist
-real_client = fx.real_client
-real_dist = fx.real_dist
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 SCHEMA = Namespace("https://schema.org/")

@@ -12,47 +12,27 @@ Screenshots of /sdg/13 and of a policy page are written to docs/screenshots/ (re
 from __future__ import annotations
 
 import base64
-import importlib.util
 import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
+import ld_fixture as fx  # tests/server/fixtures/, put on sys.path by conftest.py
 import pytest
 
 from kg.paths import ROOT
 from kg.store import open_store
 from server.app import create_app
 
-
-def _load_fixtures() -> ModuleType:
-    """tests/server/fixtures/ld_fixture.py, loaded once by path (the suite runs in importlib mode)."""
-    name = "keikaku_tests_ld_fixture"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).parent / "fixtures" / "ld_fixture.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-fx = _load_fixtures()
 POLICY = fx.POLICY
-ld_dist = fx.ld_dist
 ld_settings = fx.ld_settings
 ld_store = fx.ld_store
-real_dist = fx.real_dist
 serve = fx.serve
 
 pytestmark = pytest.mark.browser

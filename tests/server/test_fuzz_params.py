@@ -29,23 +29,21 @@ from __future__ import annotations
 
 import dataclasses
 import http.client as http_client
-import importlib.util
 import json
 import re
 import socket
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import urlencode
 
 import anyio
 import httpx
+import ld_fixture as fx  # tests/server/fixtures/, put on sys.path by conftest.py
 import pyoxigraph as ox
 import pytest
 import uvicorn
@@ -59,24 +57,6 @@ from kg.queries import PARAM_TYPES, NamedQuery, Param, load_registry
 from kg.store import OxigraphStore, open_store
 from kg.terms import to_oxigraph
 from server.app import create_app
-
-
-def _load_fixtures() -> ModuleType:
-    """tests/server/fixtures/ld_fixture.py, loaded once by path (the suite runs in importlib mode)."""
-    name = "keikaku_tests_ld_fixture"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).parent / "fixtures" / "ld_fixture.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-fx = _load_fixtures()
-real_dist = fx.real_dist
 
 REGISTRY = load_registry()
 RESERVED = ("limit", "offset", "format")

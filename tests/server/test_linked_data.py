@@ -7,12 +7,9 @@ test-only element full of markup); the last ones run on a real build of the repo
 from __future__ import annotations
 
 import html
-import importlib.util
 import re
-import sys
-from pathlib import Path
-from types import ModuleType
 
+import ld_fixture as fx  # tests/server/fixtures/, put on sys.path by conftest.py
 import pytest
 from fastapi.testclient import TestClient
 from rdflib import Graph, Literal, Namespace, URIRef
@@ -25,34 +22,13 @@ from server.app import create_app
 from server.deps import get_executor
 from server.execution import Executor, QueryJob, QueryOutcome
 
-
-def _load_fixtures() -> ModuleType:
-    """tests/server/fixtures/ld_fixture.py, loaded once by path (the suite runs in importlib mode)."""
-    name = "keikaku_tests_ld_fixture"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).parent / "fixtures" / "ld_fixture.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-fx = _load_fixtures()
 BASE = fx.BASE
 ID = fx.ID
 OUTCOME = fx.OUTCOME
 POLICY = fx.POLICY
 WASTE = fx.WASTE
 XSS = fx.XSS
-ld_app = fx.ld_app
-ld_client = fx.ld_client
-ld_dist = fx.ld_dist
 ld_settings = fx.ld_settings
-real_client = fx.real_client
-real_dist = fx.real_dist
 
 KK = Namespace("https://w3id.org/keikaku/def#")
 SDG = Namespace("http://metadata.un.org/sdg/")

@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
-from types import ModuleType
 
+import ld_fixture as fx  # tests/server/fixtures/, put on sys.path by conftest.py
 import pytest
 from fastapi.testclient import TestClient
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, VOID
 
-
-def _load_fixtures() -> ModuleType:
-    """tests/server/fixtures/ld_fixture.py, loaded once by path (the suite runs in importlib mode)."""
-    name = "keikaku_tests_ld_fixture"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).parent / "fixtures" / "ld_fixture.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-fx = _load_fixtures()
-ld_client = fx.ld_client
-ld_app = fx.ld_app
-ld_dist = fx.ld_dist
 BASE = fx.BASE
 
 KK = Namespace("https://w3id.org/keikaku/def#")

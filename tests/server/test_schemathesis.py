@@ -16,15 +16,13 @@ no "Duplicate Operation ID" warning — and the paths served by one route per me
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import unquote
 
+import ld_fixture as fx  # tests/server/fixtures/, put on sys.path by conftest.py
 import pyoxigraph as ox
 import pytest
 import schemathesis
@@ -38,24 +36,6 @@ from schemathesis.checks import not_a_server_error
 from kg.store import OxigraphStore, open_store
 from server.app import create_app
 from server.settings import Settings
-
-
-def _load_fixtures() -> ModuleType:
-    """tests/server/fixtures/ld_fixture.py, loaded once by path (the suite runs in importlib mode)."""
-    name = "keikaku_tests_ld_fixture"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).parent / "fixtures" / "ld_fixture.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-fx = _load_fixtures()
-real_dist = fx.real_dist
 
 MAX_EXAMPLES = 25
 #: Operations too slow on the real data for MAX_EXAMPLES within the file's time budget. cross-plan-links
