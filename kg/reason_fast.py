@@ -53,7 +53,7 @@ from rdflib import Graph
 
 from kg.errors import KgError
 from kg.reason import _TRIVIAL_TYPES, _VOCAB_PREFIXES, SDG_STRUCTURE, useful
-from kg.terms import to_oxigraph, to_rdflib
+from kg.terms import quads_of, to_rdflib
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -150,10 +150,7 @@ class FastReasoner:
     # ---- the input view --------------------------------------------------------------------------
     def add_graph(self, graph: Graph) -> None:
         """Add an rdflib graph's triples to the input (working graph `stated`)."""
-        self.store.extend(
-            ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), STATED)  # type: ignore[arg-type]
-            for s, p, o in graph
-        )
+        self.store.extend(quads_of(graph, STATED))
 
     def _not_in(self, var: str, *extra: ox.NamedNode) -> str:
         names = [f"<{g}>" for g in self.excluded] + [str(g) for g in extra]

@@ -21,7 +21,7 @@ from rdflib.term import Node
 
 from kg.binding import bind_with_values
 from kg.errors import QueryRefused, QuerySyntaxError, StoreError
-from kg.terms import to_oxigraph, to_rdflib
+from kg.terms import quads_of, to_rdflib
 
 RESULT_MEDIA_TYPES = {
     "json": "application/sparql-results+json",
@@ -240,11 +240,7 @@ class OxigraphStore(Store):
 
     def add_graph(self, graph: Graph, graph_iri: str) -> None:
         """Add an rdflib graph's triples into the named graph `graph_iri`."""
-        g = ox.NamedNode(graph_iri)
-        self._store.extend(
-            ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), g)  # type: ignore[arg-type]
-            for s, p, o in graph
-        )
+        self._store.extend(quads_of(graph, ox.NamedNode(graph_iri)))
 
     def clear(self) -> None:
         self._store.clear()

@@ -6,8 +6,10 @@ and evaluates queries with pyoxigraph. Keeping the conversion in one module keep
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -43,3 +45,9 @@ def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
             return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
         return ox.Literal(str(term))
     raise TypeError(f"unsupported term {term!r}")
+
+
+def quads_of(graph: Graph, graph_name: ox.NamedNode) -> Iterator[ox.Quad]:
+    """An rdflib graph's triples as pyoxigraph quads in the named graph `graph_name`."""
+    for s, p, o in graph:
+        yield ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), graph_name)  # type: ignore[arg-type]

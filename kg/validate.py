@@ -225,7 +225,8 @@ def validate_per_graph(
                 continue  # another graph describes it; checked with that graph
             violation = to_violation(report, result)
             if gid is not None:
-                violation.source_file = source_file(gid, focus, data)
+                is_alignment = (focus, RDF.type, KK.SDGAlignment) in data
+                violation.source_file = source_file(gid, is_alignment)
             key = (
                 violation.focus_node,
                 violation.source_shape,
@@ -428,13 +429,13 @@ def _show_path(report: Graph, path: Node | None) -> str | None:
     return _show(path)
 
 
-def source_file(graph_id: URIRef, focus: Node | None, data: Graph) -> str | None:
+def source_file(graph_id: URIRef, is_alignment: bool) -> str | None:
     """The data file a document graph's result comes from (alignments live in their own file)."""
     name = str(graph_id)
     if not name.startswith(str(GRAPH)):
         return None
     document = name[len(str(GRAPH)) :]
-    if focus is not None and (focus, RDF.type, KK.SDGAlignment) in data:
+    if is_alignment:
         path = ALIGNMENTS / f"{document}.yaml"
         if path.exists():
             return str(path.relative_to(ROOT))

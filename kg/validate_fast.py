@@ -51,7 +51,8 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from kg.errors import KgError
-from kg.terms import to_rdflib
+from kg.namespaces import GRAPH, KK
+from kg.terms import quads_of, to_rdflib
 from kg.validate import (
     ValidationResult,
     bind_prefixes,
@@ -163,7 +164,7 @@ class Check:
     query: str
     path: Node | None = None  # the shape's sh:path node (the result path unless the query binds ?path)
     constraint: Node | None = None  # the sh:SPARQLConstraint node, for SPARQL-based checks
-    value_is_focus: bool = False  # node-level check: the value node is the focus node
+    value_is_focus: bool = False  # node-level or SPARQL check: an unbound ?value is the focus node
 
 
 @dataclass
@@ -601,10 +602,8 @@ def validate_store(
         for row in rows:
             focus = row["this"]
             value = row.get("value")
-            if value is None and check.value_is_focus and check.component != SH.SPARQLConstraintComponent:
-                value = focus
-            if value is None and check.constraint is not None and check.path is None:
-                value = focus  # pySHACL: a SPARQL constraint of a node shape reports the focus node
+            if value is None and check.value_is_focus:
+                value = focus  # node-level checks and SPARQL constraints of node shapes, as in pySHACL
             path = row.get("path") or check.path
             key = (focus, check.shape, check.component, check.constraint, path, value, row.get("_lang"))
             if key in seen:
@@ -636,9 +635,8 @@ def validate_store(
         for violation, result in zip(violations, results, strict=True):
             graph = owners.get(violation.focus_node)
             if graph is not None:
-                violation.source_file = source_file(
-                    graph, report.value(result, SH.focusNode), _FocusTypes(store)
-                )
+                focus = report.value(result, SH.focusNode)
+                violation.source_file = source_file(graph, _is_alignment(store, focus))
     conforms = conforms_of(violations)
     report.add((report_node, SH.conforms, Literal(conforms)))
     if timing is not None:
@@ -695,6 +693,10 @@ def _describe(check: Check) -> str:
     return f"{shape} {str(check.component).rsplit('#', 1)[-1]}"
 
 
+#: graphs that type resources without being a document's (the reasoner's, the vocabularies')
+_NOT_DOCUMENTS = {str(GRAPH[name]) for name in ("inferred", "ontology", "sdg")}
+
+
 def _owning_graphs(store: ox.Store, focus_nodes: Iterable[str]) -> dict[str, URIRef]:
     """For each focus node (IRI text), the document graph that states its type (not the inferred one)."""
     owners: dict[str, URIRef] = {}
@@ -703,39 +705,25 @@ def _owning_graphs(store: ox.Store, focus_nodes: Iterable[str]) -> dict[str, URI
             continue
         for quad in store.quads_for_pattern(ox.NamedNode(focus), ox.NamedNode(str(RDF.type)), None, None):
             graph = quad.graph_name
-            if isinstance(graph, ox.NamedNode) and not graph.value.endswith(
-                ("/inferred", "/ontology", "/sdg")
-            ):
+            if isinstance(graph, ox.NamedNode) and graph.value not in _NOT_DOCUMENTS:
                 owners[focus] = URIRef(graph.value)
                 break
     return owners
 
 
-class _FocusTypes:
-    """The `in` test `source_file` makes on its data graph, answered by the store (alignment or not)."""
-
-    def __init__(self, store: ox.Store) -> None:
-        self.store = store
-
-    def __contains__(self, triple: tuple[Node, Node, Node]) -> bool:
-        s, p, o = triple
-        if not isinstance(s, URIRef):
-            return False
-        pattern = (ox.NamedNode(str(s)), ox.NamedNode(str(p)), ox.NamedNode(str(o)), None)
-        return next(iter(self.store.quads_for_pattern(*pattern)), None) is not None
+def _is_alignment(store: ox.Store, focus: Node | None) -> bool:
+    """Whether a focus node is an SDG alignment (its result then comes from the alignments file)."""
+    if not isinstance(focus, URIRef):
+        return False
+    pattern = (ox.NamedNode(str(focus)), ox.NamedNode(str(RDF.type)), ox.NamedNode(str(KK.SDGAlignment)))
+    return next(iter(store.quads_for_pattern(*pattern, None)), None) is not None
 
 
 def store_from_graphs(graphs: Mapping[URIRef, Graph]) -> ox.Store:
     """An in-memory pyoxigraph store holding each rdflib graph as its named graph."""
-    from kg.terms import to_oxigraph
-
     store = ox.Store()
-    quads = []
     for iri, graph in graphs.items():
-        name = ox.NamedNode(str(iri))
-        for s, p, o in graph:
-            quads.append(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), name))  # type: ignore[arg-type]
-    store.bulk_extend(quads)
+        store.bulk_extend(quads_of(graph, ox.NamedNode(str(iri))))
     return store
 
 

@@ -30,7 +30,7 @@ from rdflib.collection import Collection
 
 from kg import reason, reason_fast
 from kg.namespaces import GRAPH, KK, ORG, SDG
-from kg.terms import to_rdflib
+from kg.terms import to_oxigraph, to_rdflib
 
 EX = Namespace("http://example.org/")
 Triple = tuple
@@ -249,7 +249,7 @@ def test_the_sparql_useful_filter_is_kg_reason_useful() -> None:
     store = ox.Store()
     reasoner = reason_fast.FastReasoner(store)
     store.extend(
-        ox.Quad(*(reason_fast.to_oxigraph(t) for t in triple), reason_fast.INFERRED)  # type: ignore[misc]
+        ox.Quad(*(to_oxigraph(t) for t in triple), reason_fast.INFERRED)  # type: ignore[misc]
         for triple in candidates
     )
     target = ox.NamedNode("http://example.org/target")
