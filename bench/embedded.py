@@ -6,7 +6,7 @@ bench/run.py writes one JSON request per line on stdin and reads one JSON answer
     → {"warm_s": ..., "rows": ..., "times_ms": [...]}   (a first line {"warm_s": ...} after the warm-up)
 
 Each evaluation is what a query worker of the server does: `OxigraphStore.query_serialized` to JSON,
-parameters bound as VALUES blocks by the store itself (kg.binding).
+parameters bound as VALUES blocks by the store itself (kg.queries.binding).
 
     python -m bench.embedded DATASET.nq
 """
@@ -18,13 +18,16 @@ import sys
 import time
 from pathlib import Path
 
-from kg.store import OxigraphStore
+from kg.formats import by_key
+from kg.stores import OxigraphStore
+
+JSON, TURTLE = by_key("json"), by_key("turtle")
 
 
 def once(store: OxigraphStore, text: str, bindings: dict) -> tuple[float, int]:
     """One evaluation as the server's workers do it (serialised JSON): (seconds, rows)."""
     started = time.perf_counter()
-    body, _, _ = store.query_serialized(text, "json", bindings)
+    body = store.query_serialized(text, bindings, result_format=JSON, graph_format=TURTLE).body
     seconds = time.perf_counter() - started
     return seconds, len(json.loads(body)["results"]["bindings"])
 

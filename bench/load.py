@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 if TYPE_CHECKING:
-    from kg.store import OxigraphStore
+    from kg.stores import OxigraphStore
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -68,7 +68,7 @@ def synthetic_store(plans: int = 4, goals: int = 8, policies: int = 6, measures:
     """A store shaped like the real dataset (≈30k quads with the defaults)."""
     import pyoxigraph as ox
 
-    from kg.store import OxigraphStore
+    from kg.stores import OxigraphStore
 
     n, lit = ox.NamedNode, ox.Literal
     a = n("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")

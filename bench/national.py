@@ -7,9 +7,9 @@ Run in its own process by bench/run.py (so that peak memory is the build's, not 
 Stages, on the synthetic national dataset (stated graphs, as N-Quads):
 
 - ingest: load the N-Quads into an in-memory pyoxigraph store (what the embedded store does);
-- reason: kg.reason_fast.materialise_dataset at full size, inside the store (owlrl is measured on samples
+- reason: kg.reason.rules.materialise_dataset at full size, inside the store (owlrl is measured on samples
   by bench/run.py: at this size it is hopeless);
-- validate: kg.validate_fast over the whole store, every document (what `keikaku build` does);
+- validate: kg.validate.compiled over the whole store, every document (what `keikaku build` does);
 - faults (not counted): the same validation with a handful of known faults added in a graph of their
   own, to show that it finds them at this size;
 - pyshacl (reference, not counted): pySHACL through kg.validate.validate_per_graph on a deterministic
@@ -153,8 +153,8 @@ RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 
 def fast_validation_stage(store: ox.Store) -> dict[str, Any]:
-    """kg.validate_fast on the whole store, every document — what `keikaku build` does."""
-    from kg.validate_fast import FastValidation, validate_store
+    """kg.validate.compiled on the whole store, every document — what `keikaku build` does."""
+    from kg.validate.compiled import FastValidation, validate_store
 
     timing = FastValidation()
     result = validate_store(store, timing=timing, attribute_graphs=False)
@@ -171,7 +171,7 @@ def fast_validation_stage(store: ox.Store) -> dict[str, Any]:
 def fault_stage(store: ox.Store) -> dict[str, Any]:
     """The same validation with a few known faults added in a graph of their own (removed afterwards):
     it must find each of them at this size. Reported, not counted in the build."""
-    from kg.validate_fast import validate_store
+    from kg.validate.compiled import validate_store
 
     quads, expected = fault_quads(store)
     store.extend(quads)
@@ -235,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         return {"quads": len(store)}
 
     def reason() -> dict[str, Any]:
-        from kg.reason_fast import materialise_dataset
+        from kg.reason.rules import materialise_dataset
 
         stats = materialise_dataset(store, target=INFERRED, sdg_graph=SDG)
         return {"inferred": stats.useful, "rounds": stats.rounds, "per_rule": stats.per_rule}

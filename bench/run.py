@@ -12,7 +12,7 @@ Everything runs on this machine, on 127.0.0.1 only, in one run on the same data:
 3. owlrl on samples of growing size (it is hopeless at full size), the fast reasoner on the same samples;
 4. the real four-municipality build (`kg.build.build`) in its own process;
 5. the latency (median, p95) of every named query, the queries/ files as they are: embedded
-   (`kg.store.OxigraphStore`, as the server's query workers evaluate), our HTTP API
+   (`kg.stores.OxigraphStore`, as the server's query workers evaluate), our HTTP API
    (`server.app.create_app` under uvicorn), a raw `oxigraph serve` filled by `keikaku load` — and, on
    the subset, rdflib-endpoint too;
 6. throughput under a bounded concurrent load (N clients, T seconds);
@@ -49,7 +49,7 @@ from typing import Any
 
 from bench import generate
 from kg.paths import ROOT
-from kg.remote import load_dataset
+from kg.stores.remote import load_dataset
 
 DOCS = ROOT / "docs" / "benchmarks.md"
 PYTHON = sys.executable
@@ -90,7 +90,6 @@ def versions() -> dict[str, str]:
         "pyshacl",
         "fastapi",
         "uvicorn",
-        "sparqlwrapper",
         "rdflib-endpoint",
     ):
         try:
@@ -245,7 +244,7 @@ def catalogue(plan_path: str) -> list[Case]:
 
 def bound_text(case: Case) -> tuple[str, dict[str, Any]]:
     """The text our API evaluates for a case (first page: LIMIT 1001), and its bindings."""
-    from server.api import paginate
+    from server.routes.queries import paginate
 
     text, bindings = registry()[case.name].bind(case.params)
     paged, _ = paginate(text, CATALOGUE_LIMIT + 1, 0)
@@ -264,7 +263,7 @@ class Backend:
 
 
 class EmbeddedProcess(Backend):
-    """The embedded store (kg.store.OxigraphStore, in memory) in a child process (bench/embedded.py):
+    """The embedded store (kg.stores.OxigraphStore, in memory) in a child process (bench/embedded.py):
     what the server's query workers do, `query_serialized(json)`; a query past its time is killed."""
 
     def __init__(self, dataset: Path) -> None:
@@ -407,7 +406,7 @@ class Sparql(Http):
         return Sparql(self.name, self.port, self.path)
 
     def run(self, case: Case, timeout: float) -> tuple[float, int]:
-        from kg.binding import bind_with_values
+        from kg.queries.binding import bind_with_values
 
         text, bindings = bound_text(case)
         form = urllib.parse.urlencode({"query": bind_with_values(text, bindings)}).encode()
@@ -575,7 +574,8 @@ _OWLRL_SAMPLE = r"""
 import json, sys, time
 from rdflib import Dataset, Graph, URIRef
 from kg.namespaces import GRAPH
-from kg.reason import materialise, sdg_structure
+from kg.reason import sdg_structure
+from kg.reason.owlrl import materialise  # the reference engine
 from kg import reason_fast
 ds = Dataset(); ds.parse(sys.argv[1], format="nquads")
 graphs = {c.identifier: c for c in ds.graphs() if len(c) and str(c.identifier).startswith(str(GRAPH))}
@@ -887,7 +887,7 @@ def section_data(results: dict[str, Any]) -> list[str]:
 
 def validation_stages(build: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """(the build's validation, pySHACL per document) from bench/national.py's report: the build
-    validates with kg.validate_fast (`validate`) and pySHACL runs as a reference (`pyshacl`); an older
+    validates with kg.validate.compiled (`validate`) and pySHACL runs as a reference (`pyshacl`); an older
     report had pySHACL as its `validate` stage."""
     val = build.get("validate", {})
     if "validator" in val:
@@ -928,12 +928,13 @@ def section_build(results: dict[str, Any]) -> list[str]:
         "|---|---:|---:|---|",
         f"| ingest | {b['ingest']['seconds']} | {b['ingest']['peak_mb']} | N-Quads → in-memory pyoxigraph |",
         f"| reason (fast, full size) | {b['reason']['seconds']} | {b['reason']['peak_mb']} | "
-        f"kg.reason_fast in the store, {b['reason']['rounds']} rounds |",
+        f"kg.reason.rules in the store, {b['reason']['rounds']} rounds |",
     ]
     if fast is not None:
         found = f"{len(fast['faults_found'])} of {len(fast['faults_expected'])}"
         lines.append(
-            f"| validate | {fast['seconds']} | {fast['peak_mb']} | `kg.validate_fast` over the whole store, "
+            f"| validate | {fast['seconds']} | {fast['peak_mb']} | `kg.validate.compiled` over the whole "
+            "store, "
             f"all {fast['documents']} documents, {fast['checks']} checks: {fast['violations']} violations, "
             f"{fast['warnings']} warnings; with {fast['faults_added']} known faults added it finds {found} "
             f"({fast['fault_run_seconds']} s, not counted) |"
@@ -952,7 +953,7 @@ def section_build(results: dict[str, Any]) -> list[str]:
     if fast is not None:
         peak = max(b[s]["peak_mb"] for s in ("ingest", "reason", "validate", "dump"))
         text = (
-            f"The national build takes **{total:.1f} s** with `kg.validate_fast` on every document (peak "
+            f"The national build takes **{total:.1f} s** with `kg.validate.compiled` on every document (peak "
             f"**{peak} MB**)."
         )
         if all_pyshacl is not None:
@@ -1111,7 +1112,7 @@ def section_summary(results: dict[str, Any]) -> list[str]:
     all_pyshacl = pyshacl_all_seconds(ref)
     if fast is not None:
         peak = max(b[s]["peak_mb"] for s in ("ingest", "reason", "validate", "dump"))
-        shown = f"{b['total_seconds']:.0f} s and {peak} MB with `kg.validate_fast` on every document"
+        shown = f"{b['total_seconds']:.0f} s and {peak} MB with `kg.validate.compiled` on every document"
         if all_pyshacl is not None:
             shown += f"; pySHACL would add about {all_pyshacl:.0f} s{extrapolated}"
     else:
@@ -1152,10 +1153,11 @@ NOTES = [
     "Servers, all in memory: our API as `keikaku serve` runs it (`bench/serve_api.py`: `create_app` under"
     " uvicorn, the embedded store loaded from `dataset.nq`, one query worker process per core, each with "
     "its own snapshot); `oxigraph serve --union-default-graph` filled with `keikaku load`; the embedded "
-    "store (`kg.store.OxigraphStore`) in a child process; rdflib-endpoint (an rdflib in-memory Dataset). "
+    "store (`kg.stores.OxigraphStore`) in a child process; rdflib-endpoint (an rdflib in-memory Dataset). "
     "The API and oxigraph serve evaluate with the same engine (Oxigraph 0.5) on the same kind of storage.",
     "`embedded` is `OxigraphStore.query_serialized` as the server's query workers call it: parameters "
-    "bound as one-row VALUES blocks in every group that uses them (`kg.binding`, as for remote stores — "
+    "bound as one-row VALUES blocks in every group that uses them (`kg.queries.binding`, as for remote "
+    "stores — "
     "not pyoxigraph `substitutions`, which leave BOUND(?param) false, do not reach sub-queries and "
     "sometimes get a far worse plan). What the API and the SPARQL servers evaluate is the same first-page"
     " query text. A query that takes long is run fewer times (at least 3) so that each query and backend "
@@ -1170,7 +1172,7 @@ NOTES = [
     "first, then OPTIONALs, then BIND and FILTER at the end of each group; a FILTER on a parameter in a "
     "small group of its own with the patterns it selects; the latest observation by a grouped MAX, not "
     "FILTER NOT EXISTS.",
-    "The build validates with `kg.validate_fast` over the whole store (bench/national.py). pySHACL, the "
+    "The build validates with `kg.validate.compiled` over the whole store (bench/national.py). pySHACL, the "
     "reference, runs per document graph through `kg.validate.validate_per_graph` (which forks one "
     "process per core); unless `--validate-all`, a deterministic sample of documents is validated in the "
     "full national context and the time for all documents is extrapolated from the measured time per "

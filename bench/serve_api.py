@@ -15,7 +15,9 @@ from pathlib import Path
 
 import uvicorn
 
-from kg.store import OxigraphStore
+from kg.build import copy_catalogue
+from kg.paths import DATA, QUERIES
+from kg.stores import OxigraphStore
 from server.app import create_app
 from server.settings import Settings
 
@@ -28,8 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="query worker processes")
     parser.add_argument("--timeout", type=float, default=60.0)
     args = parser.parse_args(argv)
+    dist = args.dist or Path(".")
+    if not (dist / "queries").is_dir():  # a generated dataset, not a build: publish the API it serves
+        copy_catalogue(QUERIES, DATA / "municipalities.yaml", dist)
     settings = Settings(
-        dist=args.dist or Path("."),
+        dist=dist,
         query_workers=args.workers,
         query_timeout_s=args.timeout,
         max_rows=100_000,

@@ -1,8 +1,12 @@
 """The build: ingest → reason → validate → write `dist/`, atomically.
 
-This module only wires the stages together. A build writes into a fresh temporary directory beside
+This module only wires the stages together; each stage chooses its own engine (`kg.reason.materialise(…,
+engine=)`, `kg.validate.validate(…, engine=)`). A build writes into a fresh temporary directory beside
 `dist/` and swaps it in only after validation passed, so a failed build leaves the previous `dist/`
-exactly as it was.
+exactly as it was. Besides the dataset, `dist/` carries what a deployed server needs and must not read
+from the checkout: the source documents (`dist/sources/`), the ontology Turtle (`dist/ontology/`), and
+the named-query catalogue with the municipality list its parameters are checked against
+(`dist/queries/`, `dist/municipalities.yaml`).
 """
 
 from __future__ import annotations
@@ -15,34 +19,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Graph, URIRef
 
-from kg import __version__, reason_fast
-from kg.errors import BuildReport, KgError, ShapeViolation
+from kg import __version__
+from kg.errors import BuildReport, ShapeViolation
 from kg.ingest import ingest_all
-from kg.namespaces import BASE, GRAPH
-from kg.paths import DATA, DIST, ONTOLOGY, ROOT
-from kg.reason import materialise, sdg_structure
-from kg.validate import ValidationResult
+from kg.namespaces import GRAPH, PREFIXES
+from kg.paths import DATA, DIST, ONTOLOGY, QUERIES
+from kg.reason import materialise, reasoner_input
+from kg.validate import validate
 
 INFERRED = GRAPH["inferred"]
-REASONERS = {"fast": reason_fast.materialise, "owlrl": materialise}
-VALIDATORS = ("fast", "pyshacl")
-PREFIXES = {
-    "kk": "https://w3id.org/keikaku/def#",
-    "id": BASE + "id/",
-    "src": BASE + "source/",
-    "sdg": "http://metadata.un.org/sdg/",
-    "sdgo": "http://metadata.un.org/sdg/ontology#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "dct": "http://purl.org/dc/terms/",
-    "org": "http://www.w3.org/ns/org#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-}
+ONTOLOGY_FILES = ("keikaku.ttl", "schemes.ttl")
+"""The ontology Turtle copied to dist/ontology/ (the server's /ontology page and its downloads)."""
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -52,14 +46,20 @@ class BuildResult:
     graphs: dict[URIRef, Graph] = field(default_factory=dict)
     report: BuildReport = field(default_factory=BuildReport)
     report_graph: Graph | None = None
+    data: Path = DATA
+    ontology: Path = ONTOLOGY
 
 
 def graph_path(graph_iri: URIRef) -> str:
-    """`graph/kamakura/plan-2030` → `kamakura/plan-2030` (the file path under dist/graphs/)."""
+    """`graph/kamakura/plan-2030` → `kamakura/plan-2030` (the file path under dist/graphs/).
+
+    >>> graph_path(GRAPH["kamakura/plan-2030"])
+    'kamakura/plan-2030'
+    """
     return str(graph_iri).removeprefix(str(GRAPH))
 
 
-def _timed(report: BuildReport, stage: str, fn: Callable[[], object]) -> object:
+def _timed(report: BuildReport, stage: str, fn: Callable[[], T]) -> T:
     start = time.perf_counter()
     value = fn()
     report.seconds[stage] = round(time.perf_counter() - start, 3)
@@ -71,60 +71,36 @@ def assemble(
     ontology: Path = ONTOLOGY,
     *,
     validate_shapes: bool = True,
-    reasoner: str = "fast",
-    validator: str = "fast",
+    reasoner: str = "rules",
+    validator: str = "compiled",
 ) -> BuildResult:
     """Run ingest, reasoning and validation in memory; raise ShapeViolation if the data does not conform.
 
-    `reasoner`: "fast" (the OWL 2 RL rules our ontology uses, evaluated in pyoxigraph — kg/reason_fast.py)
-    or "owlrl" (the reference implementation; tests/reason proves both give the same inferred graph).
-    `validator`: "fast" (the shapes compiled to SPARQL, evaluated in pyoxigraph — kg/validate_fast.py) or
-    "pyshacl" (the reference, per document graph; tests/shapes proves both report the same results).
+    `reasoner` is an engine of kg.reason ("rules", or "owlrl" the reference) and `validator` one of
+    kg.validate ("compiled", or "pyshacl" the reference); tests/reason and tests/shapes prove each pair
+    gives the same result.
     """
-    if validator not in VALIDATORS:
-        raise KgError(f"unknown validator {validator!r}: use one of {', '.join(VALIDATORS)}")
-    result = BuildResult()
+    result = BuildResult(data=data, ontology=ontology)
     report = result.report
-    graphs: dict[URIRef, Graph] = _timed(report, "ingest", lambda: ingest_all(data, ontology))  # type: ignore[assignment]
-    stated = [g for iri, g in graphs.items() if iri != GRAPH["sdg"]]
-    stated.append(sdg_structure(graphs[GRAPH["sdg"]]))
-    reason = REASONERS.get(reasoner)
-    if reason is None:
-        raise KgError(f"unknown reasoner {reasoner!r}: use one of {', '.join(REASONERS)}")
-    graphs[INFERRED] = _timed(report, "reason", lambda: reason(stated))  # type: ignore[assignment]
+    graphs = _timed(report, "ingest", lambda: ingest_all(data, ontology))
+    stated = reasoner_input(graphs)
+    graphs[INFERRED] = _timed(report, "reason", lambda: materialise(stated, engine=reasoner))
     result.graphs = graphs
     report.triples_per_graph = {graph_path(iri): len(g) for iri, g in graphs.items()}
     if validate_shapes:
-        outcome = _timed(report, "validate", lambda: validate_graphs(graphs, validator))
-        report.violations = outcome.violations  # type: ignore[attr-defined]
-        if not outcome.conforms:  # type: ignore[attr-defined]
-            raise ShapeViolation(outcome.violations)  # type: ignore[attr-defined]
-        result.report_graph = outcome.report  # type: ignore[attr-defined]
+        outcome = _timed(report, "validate", lambda: validate(graphs, engine=validator))
+        report.violations = outcome.violations
+        if not outcome.conforms:
+            raise ShapeViolation(outcome.violations)
+        result.report_graph = outcome.report
     return result
 
 
-def validate_graphs(graphs: dict[URIRef, Graph], validator: str = "fast") -> ValidationResult:
-    """SHACL over the built graphs: "fast" checks the union of all graphs at once in pyoxigraph;
-    "pyshacl" runs per document graph with the shared graphs, so its cost grows linearly with documents."""
-    from kg.validate import validate_per_graph
-
-    if validator == "fast":
-        from kg.validate_fast import store_from_graphs, validate_store
-
-        return validate_store(store_from_graphs(graphs))
-
-    dataset = Dataset()
-    for iri, graph in graphs.items():
-        named = dataset.graph(iri)
-        named += graph
-    shared = [iri for iri in (GRAPH["ontology"], GRAPH["sdg"], GRAPH["municipalities"]) if iri in graphs]
-    return validate_per_graph(dataset, shared, inferred_graph_id=INFERRED)
-
-
-def write_dist(result: BuildResult, target: Path) -> None:
-    """Write every serialisation of the dataset into `target` (a fresh directory)."""
+def write_dist(result: BuildResult, target: Path, *, started: float | None = None) -> None:
+    """Write every serialisation of the dataset, the sources and the ontology into `target` (a fresh
+    directory), and `build.json` last; `started` (a `time.perf_counter()`) adds the total time to it."""
     report = result.report
-    started = time.perf_counter()
+    begin = time.perf_counter()
     (target / "graphs").mkdir(parents=True)
     store = ox.Store()
     for iri, graph in result.graphs.items():
@@ -139,7 +115,12 @@ def write_dist(result: BuildResult, target: Path) -> None:
     store.dump(str(target / "dataset.jsonld"), format=ox.RdfFormat.JSON_LD, prefixes=PREFIXES)
     if result.report_graph is not None:
         result.report_graph.serialize(target / "validation.ttl", format="turtle", encoding="utf-8")
-    report.seconds["write"] = round(time.perf_counter() - started, 3)
+    copy_sources(result.data / "sources", target / "sources")
+    copy_ontology(result.ontology, target / "ontology")
+    copy_catalogue(QUERIES, result.data / "municipalities.yaml", target)
+    report.seconds["write"] = round(time.perf_counter() - begin, 3)
+    if started is not None:
+        report.seconds["total"] = round(time.perf_counter() - started, 3)
     meta = {
         "version": __version__,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -149,6 +130,28 @@ def write_dist(result: BuildResult, target: Path) -> None:
         "warnings": [str(v) for v in report.violations],
     }
     (target / "build.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def copy_sources(sources: Path, target: Path) -> None:
+    """`data/sources/` byte for byte (texts and meta files): the server's /source pages read them here."""
+    shutil.copytree(sources, target, copy_function=shutil.copyfile)
+
+
+def copy_ontology(ontology: Path, target: Path) -> None:
+    """The ontology Turtle (`ONTOLOGY_FILES`) byte for byte: the server's /ontology page and downloads."""
+    target.mkdir(parents=True)
+    for name in ONTOLOGY_FILES:
+        shutil.copyfile(ontology / name, target / name)
+
+
+def copy_catalogue(queries: Path, municipalities: Path, target: Path) -> None:
+    """The named queries (`queries/*.rq`, byte for byte, into `target/queries/`) and the municipality
+    list their parameters are checked against (`target/municipalities.yaml`): the server's API reads them
+    here, and a publisher finds the catalogue beside the data."""
+    (target / "queries").mkdir(parents=True)
+    for rq in sorted(queries.glob("*.rq")):
+        shutil.copyfile(rq, target / "queries" / rq.name)
+    shutil.copyfile(municipalities, target / "municipalities.yaml")
 
 
 def swap_in(fresh: Path, dist: Path) -> None:
@@ -167,23 +170,20 @@ def build(
     data: Path = DATA,
     ontology: Path = ONTOLOGY,
     *,
-    reasoner: str = "fast",
-    validator: str = "fast",
+    reasoner: str = "rules",
+    validator: str = "compiled",
 ) -> BuildResult:
     """Build the dataset into `dist/`; on any error `dist/` is left untouched.
 
     >>> result = build()  # doctest: +SKIP
     """
-    start = time.perf_counter()
+    started = time.perf_counter()
     result = assemble(data, ontology, reasoner=reasoner, validator=validator)
     dist.parent.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(prefix=f".{dist.name}.new-", dir=dist.parent))
     try:
         shutil.rmtree(fresh)
-        result.report.seconds["total"] = 0.0
-        write_dist(result, fresh)
-        result.report.seconds["total"] = round(time.perf_counter() - start, 3)
-        _rewrite_total(fresh, result.report.seconds)
+        write_dist(result, fresh, started=started)
         swap_in(fresh, dist)
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
@@ -191,11 +191,17 @@ def build(
     return result
 
 
-def _rewrite_total(target: Path, seconds: dict[str, float]) -> None:
-    path = target / "build.json"
-    meta = json.loads(path.read_text(encoding="utf-8"))
-    meta["seconds"] = seconds
-    path.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
-
-
-__all__ = ["ROOT", "BuildResult", "assemble", "build", "swap_in", "write_dist"]
+__all__ = [
+    "INFERRED",
+    "ONTOLOGY_FILES",
+    "BuildResult",
+    "assemble",
+    "build",
+    "copy_catalogue",
+    "copy_ontology",
+    "copy_sources",
+    "graph_path",
+    "reasoner_input",
+    "swap_in",
+    "write_dist",
+]

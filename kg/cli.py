@@ -1,6 +1,9 @@
 """`keikaku` command line: parses arguments and calls the engine; nothing else lives here.
 
-Exit codes (pySHACL's contract): 0 ok, 1 data does not conform / query failed, 2 bad input or usage.
+Exit codes (pySHACL's contract): 0 ok, 1 data does not conform / query failed / extraction stale,
+2 bad input or usage. Only the kg.errors types map to 1 and 2; any other exception is a bug and keeps
+its traceback. The console script is server.cli:main, which adds `serve` to this parser
+(`make_parser()`), so that kg never imports the server package.
 """
 
 from __future__ import annotations
@@ -12,6 +15,10 @@ from pathlib import Path
 
 from kg.errors import KgError, QueryParamError, ShapeViolation
 from kg.paths import DATA, DIST
+
+#: the documented flag values (README) and the engine of kg.reason / kg.validate each one selects
+REASONERS = {"fast": "rules", "owlrl": "owlrl"}
+VALIDATORS = {"fast": "compiled", "pyshacl": "pyshacl"}
 
 
 def _parse_params(pairs: Sequence[str]) -> dict[str, str | list[str]]:
@@ -32,7 +39,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     from kg.build import build
 
     result = build(
-        dist=Path(args.dist), data=Path(args.data), reasoner=args.reasoner, validator=args.validator
+        dist=Path(args.dist),
+        data=Path(args.data),
+        reasoner=REASONERS[args.reasoner],
+        validator=VALIDATORS[args.validator],
     )
     report = result.report
     width = max(len(k) for k in report.triples_per_graph)
@@ -49,7 +59,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from kg.build import assemble
 
-    result = assemble(data=Path(args.data), reasoner=args.reasoner, validator=args.validator)
+    result = assemble(
+        data=Path(args.data), reasoner=REASONERS[args.reasoner], validator=VALIDATORS[args.validator]
+    )
     print(f"conforms: {sum(result.report.triples_per_graph.values())} triples, 0 violations")
     for warning in result.report.violations:
         print(f"  warning: {warning}")
@@ -59,7 +71,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_query(args: argparse.Namespace) -> int:
     from kg.output import render
     from kg.queries import get_query
-    from kg.store import open_store
+    from kg.stores import open_store
 
     query = get_query(args.name)
     text, bindings = query.bind(_parse_params(args.param))
@@ -80,26 +92,22 @@ def cmd_queries(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from server.app import create_app
-    from server.settings import Settings
-
-    settings = Settings.from_env(store_url=args.store, dist=Path(args.dist))
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
-    return 0
-
-
 def cmd_load(args: argparse.Namespace) -> int:
-    from kg.remote import load_dataset
+    from kg.stores.remote import load_dataset
 
     count = load_dataset(args.endpoint, Path(args.dist) / "dataset.nq", replace=not args.append)
     print(f"loaded {count} quads into {args.endpoint}")
     return 0
 
 
+def cmd_extract(args: argparse.Namespace) -> int:
+    from kg.extract.cli import run
+
+    return run(args.document, check=args.check)
+
+
 def make_parser() -> argparse.ArgumentParser:
+    """The `keikaku` parser; each subcommand sets `fn` (server.cli adds `serve` to it)."""
     parser = argparse.ArgumentParser(prog="keikaku", description="計画グラフ Keikaku Graph")
     parser.add_argument("--dist", default=str(DIST), help="build output directory (default: dist/)")
     parser.add_argument("--data", default=str(DATA), help="data directory to build from (default: data/)")
@@ -111,13 +119,13 @@ def make_parser() -> argparse.ArgumentParser:
         stage = sub.add_parser(name, help=text)
         stage.add_argument(
             "--reasoner",
-            choices=("fast", "owlrl"),
+            choices=tuple(REASONERS),
             default="fast",
             help="OWL 2 RL materialiser: fast (in pyoxigraph, default) or owlrl (the reference)",
         )
         stage.add_argument(
             "--validator",
-            choices=("fast", "pyshacl"),
+            choices=tuple(VALIDATORS),
             default="fast",
             help="SHACL validator: fast (shapes compiled to SPARQL in pyoxigraph, default) or pyshacl "
             "(the reference)",
@@ -132,23 +140,30 @@ def make_parser() -> argparse.ArgumentParser:
     )
     q.set_defaults(fn=cmd_query)
     sub.add_parser("queries", help="list the named queries").set_defaults(fn=cmd_queries)
-    s = sub.add_parser("serve", help="serve the SPARQL endpoint, linked data and the query API")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--store", default=None)
-    s.set_defaults(fn=cmd_serve)
     ld = sub.add_parser("load", help="load the built dataset into a SPARQL 1.1 endpoint")
     ld.add_argument("--endpoint", required=True)
     ld.add_argument(
         "--append", action="store_true", help="add to the endpoint instead of replacing its graphs"
     )
     ld.set_defaults(fn=cmd_load)
+    ex = sub.add_parser(
+        "extract", help="regenerate data/plans and data/alignments from the sources and curation files"
+    )
+    ex.add_argument(
+        "document",
+        nargs="?",
+        default=None,
+        metavar="DOCUMENT",
+        help="one document, e.g. kamakura/plan-2030 (default: every document)",
+    )
+    ex.add_argument("--check", action="store_true", help="write nothing; exit 1 if a committed file differs")
+    ex.set_defaults(fn=cmd_extract)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = make_parser()
-    args = parser.parse_args(argv)
+def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
+    """Run one command; `parser` defaults to `make_parser()` (server.cli passes its extended one)."""
+    args = (parser or make_parser()).parse_args(argv)
     try:
         return int(args.fn(args))
     except ShapeViolation as exc:

@@ -107,9 +107,39 @@ class ResultTooLarge(KgError):
 
 
 class StoreError(KgError):
-    """The store (embedded or remote) failed; the message is safe to show."""
+    """The store (embedded or remote) failed; the message is safe to show.
+
+    `status` is the HTTP status a remote endpoint answered with, when there was one (the loader
+    uses it to tell "no graph store here" from a real failure). The server maps the two subclasses:
+    StoreUnavailable to 503, UpstreamError to 502."""
 
     exit_code = 1
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class StoreUnavailable(StoreError):
+    """The store is down or cannot be opened (no built dataset, a closed executor …): HTTP 503."""
+
+
+class UpstreamError(StoreError):
+    """The remote SPARQL endpoint answered wrongly (an error status, a body that does not parse).
+
+    Its text is generic, so that neither the endpoint's URL nor its body reaches a client; the detail
+    is kept in `.detail` for the log.
+
+    >>> err = UpstreamError("http://internal:7878/query answered 500: stack trace …", status=500)
+    >>> str(err), err.status
+    ('the backing SPARQL endpoint failed', 500)
+    >>> err.detail
+    'http://internal:7878/query answered 500: stack trace …'
+    """
+
+    def __init__(self, detail: str, *, status: int | None = None, message: str | None = None) -> None:
+        super().__init__(message or "the backing SPARQL endpoint failed", status=status)
+        self.detail = detail
 
 
 @dataclass

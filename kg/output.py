@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
 
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
+from kg.formats import by_key
 from kg.namespaces import ID, SDG
-from kg.store import Store
+from kg.queries.binding import Bindings
+from kg.stores import Store
 
 
-def render(
-    store: Store, sparql: str, bindings: Mapping[str, Node], fmt: str, columns: tuple[str, ...] = ()
-) -> str:
-    """`json` is the SPARQL 1.1 Query Results JSON, `csv` the SPARQL CSV (UTF-8), `table` aligned text."""
+def render(store: Store, sparql: str, bindings: Bindings, fmt: str, columns: tuple[str, ...] = ()) -> str:
+    """`json` is the SPARQL 1.1 Query Results JSON, `csv` the SPARQL CSV (UTF-8), `table` aligned text
+    (a graph result is Turtle in every format)."""
     if fmt in ("json", "csv"):
-        body, _, _ = store.query_serialized(sparql, fmt, bindings)
-        text = body.decode("utf-8")
+        answer = store.query_serialized(
+            sparql, bindings, result_format=by_key(fmt), graph_format=by_key("turtle")
+        )
+        text = answer.body.decode("utf-8")
         return text if text.endswith("\n") else text + "\n"
     result = store.query(sparql, bindings)
     if result.kind == "ask":

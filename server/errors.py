@@ -1,7 +1,12 @@
-"""The one table from engine errors to HTTP responses.
+"""The one place where errors become HTTP responses: routes raise, the handlers here answer.
 
-Client mistakes get 4xx with a clear, bilingual message; timeouts 503; anything unexpected 500 with a
-generic body (the details go to the log, never to the client).
+Client mistakes get 4xx with a clear, bilingual message; timeouts 503. A store that is down is 503 and
+a remote endpoint that answered wrongly is 502, both with a generic body: neither the store's URL nor
+the remote endpoint's body ever reaches a client (they go to the log). Anything unexpected is 500
+with a generic body, logged with its traceback.
+
+>>> status_for(e.UpstreamError("http://internal/query answered 500")), status_for(e.QueryNotFound("x"))
+(502, 404)
 """
 
 from __future__ import annotations
@@ -26,8 +31,17 @@ STATUS: dict[type[e.KgError], int] = {
     e.ResultTooLarge: 400,
     e.QueryTimeout: 503,
     e.SourceError: 400,
-    e.StoreError: 502,
+    e.StoreUnavailable: 503,
+    e.UpstreamError: 502,
+    e.StoreError: 500,  # neither of the two: a failure of our own (logged, generic body)
 }
+
+#: The bodies of the store errors: generic, whatever the exception says (its text goes to the log).
+STORE_UNAVAILABLE = (
+    "the store is unavailable; try again later / ストアを利用できません。後でもう一度お試しください"
+)
+UPSTREAM_FAILED = "the backing SPARQL endpoint failed / 背後の SPARQL エンドポイントが失敗しました"
+INTERNAL = "internal error / 内部エラー"
 
 
 class HttpProblem(Exception):
@@ -38,6 +52,38 @@ class HttpProblem(Exception):
         self.status = status
         self.message = message
         self.headers = headers or {}
+
+
+class NotFound(HttpProblem):
+    """404 for a machine-readable request (HTML requests get the 404 page instead)."""
+
+    def __init__(self, message: str = "not found", headers: dict[str, str] | None = None) -> None:
+        super().__init__(404, message, headers)
+
+
+class NotAcceptable(HttpProblem):
+    """406: none of the media types the client accepts can be produced; says which ones can."""
+
+    def __init__(self, offered: Sequence[str], headers: dict[str, str] | None = None) -> None:
+        super().__init__(
+            406,
+            "none of the requested media types can be produced; available: "
+            + ", ".join(dict.fromkeys(offered))
+            + " / 指定された形式では返せません",
+            headers,
+        )
+
+
+class UnknownFormat(HttpProblem):
+    """400: `?format=` names a format this resource is not served in (the names that are, in order)."""
+
+    def __init__(self, value: str, names: Sequence[str], headers: dict[str, str] | None = None) -> None:
+        super().__init__(
+            400,
+            f"unknown format {value[:40]!r}: parameter 'format' is one of {', '.join(dict.fromkeys(names))}"
+            " / 形式が不明です",
+            headers,
+        )
 
 
 #: The standard methods (RFC 9110 and PATCH), for the 405 routes of `refuse_other_methods`.
@@ -108,9 +154,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(e.KgError)
     async def _kg_error(_: Request, exc: e.KgError) -> JSONResponse:
         status = status_for(exc)
-        if status >= 500 and not isinstance(exc, e.QueryTimeout | e.StoreError):
-            log.exception("internal error", exc_info=exc)
-            return problem(500, "internal error / 内部エラー")
+        if isinstance(exc, e.UpstreamError):
+            log.error("the remote SPARQL endpoint failed: %s", exc.detail)
+            return problem(status, UPSTREAM_FAILED)
+        if isinstance(exc, e.StoreUnavailable):
+            log.error("the store is unavailable: %s", exc)
+            return problem(status, STORE_UNAVAILABLE)
+        if status >= 500 and not isinstance(exc, e.QueryTimeout):
+            log.error("internal error: %s", exc, exc_info=exc)
+            return problem(500, INTERNAL)
         return problem(status, str(exc))
 
     @app.exception_handler(HttpProblem)
@@ -125,5 +177,5 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error", exc_info=exc)
-        return problem(500, "internal error / 内部エラー")
+        log.error("unexpected error: %s", exc, exc_info=exc)
+        return problem(500, INTERNAL)

@@ -17,17 +17,15 @@ same passage several times (Tsurumi's evaluation table repeats a row under each 
 repeated quote is resolved to the occurrence inside the element's own quoted texts (or its descendants')
 in the extraction; it stays ambiguous, and is refused, if that does not single one out.
 
-Usage::
+Usage (``python -m kg.extract.alignments kamakura plan-2030``, named in the generated files, does the same)::
 
-    python -m kg.extract.alignments kamakura plan-2030          # (re)write the output
-    python -m kg.extract.alignments kamakura plan-2030 --check  # exit 1 if the output is out of date
+    keikaku extract kamakura/plan-2030          # (re)write the document's plan and alignment files
+    keikaku extract --check kamakura/plan-2030  # exit 1 if one of them is out of date
 """
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -39,7 +37,7 @@ import yaml
 from kg import paths
 from kg.errors import SourceError
 
-CURATION = paths.DATA / "curation" / "alignments"
+CURATION = paths.CURATION / "alignments"
 KOS_FILE = "sdg-kos-goals-targets-indicators.ttl"
 # The vendored copy wins; the shared research copy is the fallback while the ontology is being assembled.
 KOS_CANDIDATES = (paths.ONTOLOGY / "sdg" / KOS_FILE, paths.ROOT.parent / "shared" / "sdg-data" / KOS_FILE)
@@ -432,31 +430,10 @@ def build(municipality: str, document: str) -> str:
     return render(generate(municipality, document, curation_file=curation_file), curation_file)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """CLI: write the output, or with ``--check`` report whether it is up to date. Exit codes 0/1/2."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("municipality", help="municipality slug, e.g. kamakura")
-    parser.add_argument("document", help="document slug, e.g. plan-2030")
-    parser.add_argument("--check", action="store_true", help="do not write; exit 1 if the output differs")
-    args = parser.parse_args(argv)
-    try:
-        text = build(args.municipality, args.document)
-    except SourceError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    target = output_path(args.municipality, args.document)
-    if args.check:
-        current = target.read_text(encoding="utf-8") if target.is_file() else None
-        if current != text:
-            print(f"{target} is out of date; run without --check", file=sys.stderr)
-            return 1
-        return 0
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    count = text.count("\n- element: ")
-    print(f"wrote {target.relative_to(paths.ROOT)} ({count} alignments)")
-    return 0
+if __name__ == "__main__":  # the generated files' headers name this command (MUNICIPALITY DOCUMENT)
+    import sys
 
+    from kg.extract.cli import module_main
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+    document = "/".join(a for a in sys.argv[1:] if not a.startswith("-"))
+    raise SystemExit(module_main([document], sys.argv[1:]))

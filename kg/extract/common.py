@@ -1,4 +1,4 @@
-"""Helpers shared by the extractors: quoted texts, the fidelity rule and a YAML writer.
+"""Helpers shared by the extractors: reading a source, quoted texts, the fidelity rule and a YAML writer.
 
 Every piece of text an extractor takes from a source document is a *quoted text* ``{text, at}``
 (docs/data-format.md). These helpers are the one place that decides how a slice of a PDF-derived text
@@ -17,14 +17,16 @@ True
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
+
+from kg.errors import SourceError
 
 WS = re.compile(r"\s")
 """White space as the fidelity rule understands it (``re.sub(r"\\s", "", …)`` — includes U+3000)."""
@@ -37,8 +39,19 @@ _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 Range = tuple[int, int]
 
 
-class QuoteNotFound(ValueError):
+class QuoteNotFound(SourceError, ValueError):
     """A text that an extractor expected in its source is not there (the source or the parser changed)."""
+
+
+class SpecError(QuoteNotFound):
+    """A curation spec that cannot be resolved: not in the source, or malformed (fix the curation file,
+    never the source)."""
+
+
+def read_source(path: Path) -> str:
+    """A source text exactly as the offsets count it: code points of UTF-8, newlines untranslated."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return handle.read()
 
 
 # ---- quoted texts ----------------------------------------------------------------------------------
@@ -187,6 +200,192 @@ def check_fidelity(source: str, quoted: dict[str, Any]) -> bool:
     return WS.sub("", sliced) == WS.sub("", str(quoted.get("text", "")))
 
 
+# ---- reading a source -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    """One content line of a source: its 1-based line number, trimmed offsets and trimmed text."""
+
+    number: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Found:
+    """A located text: its ranges in the source (one or more) and the reader's text of them."""
+
+    ranges: tuple[Range, ...]
+    text: str
+
+    @property
+    def start(self) -> int:
+        return self.ranges[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.ranges[-1][1]
+
+    def at(self) -> Any:
+        """The ``at`` of the YAML: one pair, or a list of pairs."""
+        pairs = [[s, e] for s, e in self.ranges]
+        return pairs[0] if len(pairs) == 1 else pairs
+
+    def quote(self) -> dict[str, Any]:
+        """The quoted text ``{text, at}`` of docs/data-format.md."""
+        return {"text": self.text, "at": self.at()}
+
+
+class SourceReader:
+    """One source text, indexed once for both ways the extractors read it.
+
+    By layout: ``lines`` are the content lines (blank and page-number lines left out, their numbers in
+    ``page_numbers``); ``find``, ``expect``, ``quote`` … read them as a grammar over headings does
+    (kamakura's), and ``fail`` names the file and line where the text departs from the layout. By quote:
+    ``locate`` finds a text ignoring white space, so a PDF line break or indentation never defeats a
+    quote — what the curation specs of curated.py and tsurumi_evaluation.py resolve to.
+
+    >>> reader = SourceReader("地域\\n活動  協議会\\n 3 \\n")
+    >>> reader.locate("域活動")
+    Found(ranges=((1, 5),), text='域活動')
+    >>> [line.text for line in reader.lines], reader.page_numbers
+    (['地域', '活動  協議会'], [3])
+    """
+
+    who = "extractor"
+    """How `fail` names the reader in its messages."""
+
+    def __init__(self, source: str, path: Path | None = None) -> None:
+        self.source = source
+        self.path = path
+        self.positions = [i for i, c in enumerate(source) if not WS.match(c)]
+        self.stripped = "".join(source[i] for i in self.positions)
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
+        self.lines: list[Line] = []
+        self.page_numbers: list[int] = []
+        offset = 0
+        for number, raw in enumerate(source.splitlines(keepends=True), start=1):
+            body = raw.rstrip("\r\n")
+            stripped = body.strip()
+            if stripped and PAGE_NUMBER.match(body):
+                self.page_numbers.append(number)
+            elif stripped:
+                lead = len(body) - len(body.lstrip())
+                self.lines.append(Line(number, offset + lead, offset + lead + len(stripped), stripped))
+            offset += len(raw)
+
+    def span(self, start: int, end: int) -> Found:
+        """``source[start:end]`` as a located text (the reader's text: :func:`clean_text`)."""
+        return Found(((start, end),), clean_text(self.source[start:end]))
+
+    def locate(self, needle: str, start: int = 0, nth: int = 1) -> Found:
+        """The ``nth`` occurrence of ``needle`` (white space ignored) starting at or after ``start``."""
+        target = WS.sub("", needle)
+        if not target:
+            raise SpecError("empty quote")
+        if nth < 1:
+            raise SpecError(f"nth must be ≥ 1, got {nth}")
+        k = bisect_left(self.positions, start)
+        hit = -1
+        for _ in range(nth):
+            hit = self.stripped.find(target, k)
+            if hit < 0:
+                raise SpecError(f"{needle[:50]!r} (occurrence {nth}) not found after char {start}")
+            k = hit + 1
+        return self.span(self.positions[hit], self.positions[hit + len(target) - 1] + 1)
+
+    def count(self, needle: str) -> int:
+        """How often ``needle`` occurs (white space ignored)."""
+        return self.stripped.count(WS.sub("", needle))
+
+    def find_line(self, content: str, start: int = 0, nth: int = 1) -> Found:
+        """The ``nth`` whole line (from ``start``) whose text, white space ignored, equals ``content``."""
+        target = WS.sub("", content)
+        seen = 0
+        first = bisect_right(self.line_starts, start) - 1
+        for idx in range(max(first, 0), len(self.line_starts)):
+            ls = self.line_starts[idx]
+            le = self.line_starts[idx + 1] - 1 if idx + 1 < len(self.line_starts) else len(self.source)
+            if ls < start:
+                continue
+            if WS.sub("", self.source[ls:le]) == target:
+                seen += 1
+                if seen == nth:
+                    line = self.source[ls:le]
+                    lead = len(line) - len(line.lstrip())
+                    return self.span(ls + lead, ls + len(line.rstrip()))
+        raise SpecError(f"line {content!r} (occurrence {nth}) not found after char {start}")
+
+    # -- by layout (content lines)
+
+    def fail(self, message: str, index: int | None = None) -> NoReturn:
+        """Raise a SourceError naming the file and the line of content line ``index``."""
+        line = self.lines[index].number if index is not None and index < len(self.lines) else None
+        raise SourceError(f"{self.who}: {message}", self.path, line)
+
+    def find(self, pattern: str | re.Pattern[str], start: int = 0, stop: int | None = None) -> int:
+        """Index of the first content line (from ``start``) that fully matches ``pattern``."""
+        rx = re.compile(pattern) if isinstance(pattern, str) else pattern
+        for i in range(start, len(self.lines) if stop is None else stop):
+            if rx.fullmatch(self.lines[i].text):
+                return i
+        self.fail(f"expected a line matching {rx.pattern!r}", start)
+
+    def expect(self, index: int, text: str) -> None:
+        """Fail unless content line ``index`` reads exactly ``text``."""
+        if index >= len(self.lines) or self.lines[index].text != text:
+            self.fail(f"expected {text!r}", index)
+
+    def ranges(self, i: int, j: int) -> list[Range]:
+        """The source ranges of content lines ``i``..``j-1``; split where a page number intervenes."""
+        out: list[Range] = []
+        for line in self.lines[i:j]:
+            if out and not self.source[out[-1][1] : line.start].strip():
+                out[-1] = (out[-1][0], line.end)
+            else:
+                out.append((line.start, line.end))
+        return out
+
+    def quote(self, i: int, j: int | None = None) -> dict[str, Any]:
+        """The quoted text of content lines ``i``..``j-1`` (one line when ``j`` is omitted)."""
+        if j is None:
+            j = i + 1
+        if j <= i:
+            self.fail("empty text", i)
+        return quote_ranges(self.source, self.ranges(i, j))
+
+    def heading_label(self, index: int, match: re.Match[str], group: int) -> dict[str, Any]:
+        """The quoted text of one group of a heading's match (e.g. the 名称 of ``3-4 廃棄物``)."""
+        line = self.lines[index]
+        return quote(self.source, line.start + match.start(group), line.start + match.end(group))
+
+    def bracketed(self, i: int, j: int, *, last: bool = False) -> dict[str, Any]:
+        """The text inside the first (or last) 「…」 of lines ``i``..``j-1``, across line breaks."""
+        start, end = self.lines[i].start, self.lines[j - 1].end
+        found = list(re.finditer(r"「([^「」]+)」", self.source[start:end]))
+        if not found:
+            self.fail("expected a text in 「」", i)
+        m = found[-1] if last else found[0]
+        return quote(self.source, start + m.start(1), start + m.end(1))
+
+    def paragraphs(self, i: int, j: int) -> list[tuple[int, int]]:
+        """Split content lines ``i``..``j-1`` into paragraphs: a line ending in 「。」 closes one.
+
+        The PDF's paragraph indentation is lost in the text, so a sentence that happens to end exactly
+        at the end of a printed line inside a paragraph would be split here (kamakura's tests check that
+        its layout has no such case that changes a reading).
+        """
+        out: list[tuple[int, int]] = []
+        begin = i
+        for k in range(i, j):
+            if self.lines[k].text.endswith("。") or k == j - 1:
+                out.append((begin, k + 1))
+                begin = k + 1
+        return out
+
+
 def iter_quotes(data: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
     """Every quoted text (a mapping with ``text`` and ``at``) in a YAML document, with its path."""
     if isinstance(data, dict):
@@ -269,10 +468,3 @@ def dump_yaml(data: Any, *, header: str = "") -> str:
     )
     lines = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
     return lines + body
-
-
-def write_yaml(path: Path, data: Any, *, header: str = "") -> None:
-    """Write :func:`dump_yaml` to ``path`` (UTF-8, LF line ends), creating its folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="\n") as handle:
-        handle.write(dump_yaml(data, header=header))

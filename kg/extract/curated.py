@@ -27,7 +27,8 @@ role, and the items of texts / variants; ``period.at`` gives ranges only):
 ``order`` of an element is filled in from its position among its siblings (same ``parent``) unless the
 curation gives it; stubs get no order (we do not know the other plan's sequence).
 
-Run ``python -m kg.extract.curated`` to regenerate all three, ``--check`` to verify the files on disk.
+Run ``keikaku extract`` to regenerate them (``python -m kg.extract.curated``, named in the generated
+files, runs it for these three documents), ``--check`` to verify the files on disk.
 
 Example:
     >>> src = "  ① つながる・\\n支えあう（住み慣れた地域）\\n"
@@ -39,20 +40,14 @@ Example:
 
 from __future__ import annotations
 
-import argparse
-import re
-import sys
-from bisect import bisect_left
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from kg.extract.common import dump_yaml
-from kg.paths import DATA, PLANS, SOURCES
-
-CURATION = DATA / "curation"
+from kg.extract.common import Found, SourceReader, SpecError, clean_text, dump_yaml
+from kg.extract.common import read_source as read_text
+from kg.paths import CURATION, PLANS, SOURCES
 
 DOCUMENTS = ("osaka-tsurumi/vision-2027", "setagaya/basic-plan", "yokohama-izumi/policy-2024")
 """The documents curated this way (``{municipality}/{document}``)."""
@@ -75,89 +70,16 @@ KEY_ORDER = (
 )  # fmt: skip
 """Output key order of a record (the order of docs/data-format.md); unknown keys follow."""
 
-_WS = re.compile(r"\s")
-_ASCII_WORD = re.compile(r"[A-Za-z0-9]")
-
 Range = tuple[int, int]
 
 
-class SpecError(ValueError):
-    """A curation spec that cannot be resolved (not in the source, malformed)."""
-
-
-@dataclass(frozen=True)
-class Found:
-    """Where a spec was found: one or more ranges of the source."""
-
-    ranges: tuple[Range, ...]
-
-    @property
-    def end(self) -> int:
-        return self.ranges[-1][1]
-
-    def at(self) -> Any:
-        """The ``at`` of the YAML: one pair, or a list of pairs."""
-        pairs = [[s, e] for s, e in self.ranges]
-        return pairs[0] if len(pairs) == 1 else pairs
-
-
-def reader_text(raw: str) -> str:
-    """The text a reader wants: line breaks and indentation removed, every other character kept.
-
-    Lines are stripped and joined without a separator (Japanese has no spaces between words); where an
-    ASCII word would be glued to another one across a break, one space is kept.
-
-    >>> reader_text(" 地域・産業と\\n学びがつながる")
-    '地域・産業と学びがつながる'
-    >>> reader_text("GREEN×EXPO\\n2027")
-    'GREEN×EXPO 2027'
-    """
-    out = ""
-    for line in raw.splitlines():
-        piece = line.strip()
-        if not piece:
-            continue
-        if out and _ASCII_WORD.match(out[-1]) and _ASCII_WORD.match(piece[0]):
-            out += " "
-        out += piece
-    return out
-
-
-class Finder:
+class Finder(SourceReader):
     """Finds texts in one source ignoring white space, and turns them into quoted texts."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        chars: list[str] = []
-        offsets: list[int] = []
-        for i, ch in enumerate(source):
-            if not _WS.match(ch):
-                chars.append(ch)
-                offsets.append(i)
-        self._stripped = "".join(chars)
-        self._offsets = offsets
-
-    def find(self, text: str, start: int = 0, nth: int = 1) -> Found:
-        """The ``nth`` occurrence of ``text`` (white space ignored) starting at or after ``start``."""
-        needle = _WS.sub("", text)
-        if not needle:
-            raise SpecError("empty quote")
-        if nth < 1:
-            raise SpecError(f"nth must be ≥ 1, got {nth}")
-        pos = bisect_left(self._offsets, start)
-        for _ in range(nth):
-            hit = self._stripped.find(needle, pos)
-            if hit < 0:
-                raise SpecError(f"{text[:50]!r} (occurrence {nth}) not found after offset {start}")
-            pos = hit + 1
-        first = self._offsets[hit]
-        last = self._offsets[hit + len(needle) - 1]
-        return Found(((first, last + 1),))
 
     def resolve(self, spec: Any, start: int = 0) -> Found:
         """Resolve one spec (see the module docstring) from ``start``."""
         if isinstance(spec, str):
-            return self.find(spec, start)
+            return self.locate(spec, start)
         if not isinstance(spec, dict):
             raise SpecError(f"a quote spec is a string or a mapping, got {spec!r:.60}")
         if "after" in spec:
@@ -170,14 +92,14 @@ class Finder:
                 start = found.end
             if not ranges:
                 raise SpecError("`parts` is empty")
-            return Found(tuple(ranges))
+            return Found(tuple(ranges), clean_text("\n".join(self.source[s:e] for s, e in ranges)))
         if "q" in spec:
-            return self.find(str(spec["q"]), start, int(spec.get("nth", 1)))
+            return self.locate(str(spec["q"]), start, int(spec.get("nth", 1)))
         raise SpecError(f"a quote spec mapping needs `q` or `parts`, got keys {sorted(spec)}")
 
     def text_of(self, found: Found) -> str:
         """The reader's text of the found ranges (joined as one text)."""
-        return reader_text("\n".join(self.source[s:e] for s, e in found.ranges))
+        return clean_text("\n".join(self.source[s:e] for s, e in found.ranges))
 
     def quote(self, spec: Any, start: int = 0) -> dict[str, Any]:
         """The quoted text ``{text, at}`` of a spec."""
@@ -288,8 +210,7 @@ def output_path(document: str) -> Path:
 
 def read_source(document: str) -> str:
     """The source text exactly as the offsets count it (UTF-8, newlines untranslated)."""
-    with source_path(document).open(encoding="utf-8", newline="") as handle:
-        return handle.read()
+    return read_text(source_path(document))
 
 
 def build(document: str) -> dict[str, Any]:
@@ -309,28 +230,9 @@ def render(document: str) -> str:
     return dump_yaml(build(document), header=header)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Regenerate (or with ``--check`` verify) the curated documents; exit 1 when a file is stale."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("documents", nargs="*", default=list(DOCUMENTS))
-    parser.add_argument("--check", action="store_true", help="only compare with the files on disk")
-    args = parser.parse_args(argv)
-    stale = []
-    for document in args.documents:
-        text = render(document)
-        path = output_path(document)
-        if args.check:
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                stale.append(document)
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        print(f"wrote {path}")
-    for document in stale:
-        print(f"stale: {output_path(document)}", file=sys.stderr)
-    return 1 if stale else 0
+if __name__ == "__main__":  # the generated files' headers name this command: `keikaku extract` for each
+    import sys
 
+    from kg.extract.cli import module_main
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(module_main(DOCUMENTS, sys.argv[1:]))

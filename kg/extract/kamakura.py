@@ -7,8 +7,8 @@ followed by explanation lines, and ``◎ 共創のパートナーと共創の取
 from it, so that a changed source never yields a silently different graph. Whatever the text leaves
 ambiguous is recorded in ``notes:`` — never guessed away.
 
-Run ``python -m kg.extract.kamakura`` to (re)write ``data/plans/kamakura/plan-2030.yaml``; the tests check
-that the file on disk is exactly what this module produces, so fixes belong here, not in the YAML.
+Run ``keikaku extract kamakura/plan-2030`` to (re)write ``data/plans/kamakura/plan-2030.yaml``; the tests
+check that the file on disk is exactly what this module produces, so fixes belong here, not in the YAML.
 
 >>> levels = Counter(e.get("level") for e in extract()["elements"])
 >>> levels["施策"], levels["主な取組"]
@@ -17,25 +17,20 @@ that the file on disk is exactly what this module produces, so fixes belong here
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kg import paths
-from kg.errors import SourceError
 from kg.extract.common import (
-    PAGE_NUMBER,
-    Range,
+    SourceReader,
+    dump_yaml,
     find,
     find_quote,
-    quote,
     quote_ranges,
-    write_yaml,
+    read_source,
 )
 
 MUNICIPALITY = "kamakura"
@@ -84,99 +79,13 @@ ELEMENT_KEYS = (
 """The optional keys of an element, in the order docs/data-format.md lists them."""
 
 
-@dataclass(frozen=True)
-class Line:
-    """One non-blank line of the source: its 1-based line number and trimmed offsets."""
+class Reader(SourceReader):
+    """The source by content line, read by the grammar below (a departure fails with file and line)."""
 
-    number: int
-    start: int
-    end: int
-    text: str
-
-
-class Reader:
-    """The source as a list of content lines (blank lines and page-number lines left out)."""
+    who = "kamakura extractor"
 
     def __init__(self, source: str, path: Path = SOURCE) -> None:
-        self.source = source
-        self.path = path
-        self.lines: list[Line] = []
-        self.page_numbers: list[int] = []
-        offset = 0
-        for number, raw in enumerate(source.splitlines(keepends=True), start=1):
-            body = raw.rstrip("\r\n")
-            stripped = body.strip()
-            if stripped and PAGE_NUMBER.match(body):
-                self.page_numbers.append(number)
-            elif stripped:
-                lead = len(body) - len(body.lstrip())
-                self.lines.append(Line(number, offset + lead, offset + lead + len(stripped), stripped))
-            offset += len(raw)
-
-    def fail(self, message: str, index: int | None = None) -> None:
-        line = self.lines[index].number if index is not None and index < len(self.lines) else None
-        raise SourceError(f"kamakura extractor: {message}", self.path, line)
-
-    def find(self, pattern: str | re.Pattern[str], start: int = 0, stop: int | None = None) -> int:
-        """Index of the first content line (from ``start``) that fully matches ``pattern``."""
-        rx = re.compile(pattern) if isinstance(pattern, str) else pattern
-        for i in range(start, len(self.lines) if stop is None else stop):
-            if rx.fullmatch(self.lines[i].text):
-                return i
-        self.fail(f"expected a line matching {rx.pattern!r}", start)
-        return -1
-
-    def expect(self, index: int, text: str) -> None:
-        if index >= len(self.lines) or self.lines[index].text != text:
-            self.fail(f"expected {text!r}", index)
-
-    def ranges(self, i: int, j: int) -> list[Range]:
-        """The source ranges of content lines ``i``..``j-1``; split where a page number intervenes."""
-        out: list[Range] = []
-        for line in self.lines[i:j]:
-            if out and not self.source[out[-1][1] : line.start].strip():
-                out[-1] = (out[-1][0], line.end)
-            else:
-                out.append((line.start, line.end))
-        return out
-
-    def quote(self, i: int, j: int | None = None) -> dict[str, Any]:
-        """The quoted text of content lines ``i``..``j-1`` (one line when ``j`` is omitted)."""
-        if j is None:
-            j = i + 1
-        if j <= i:
-            self.fail("empty text", i)
-        return quote_ranges(self.source, self.ranges(i, j))
-
-    def heading_label(self, index: int, match: re.Match[str], group: int) -> dict[str, Any]:
-        """The quoted text of one group of a heading's match (e.g. the 名称 of ``3-4 廃棄物``)."""
-        line = self.lines[index]
-        return quote(self.source, line.start + match.start(group), line.start + match.end(group))
-
-    def bracketed(self, i: int, j: int, *, last: bool = False) -> dict[str, Any]:
-        """The text inside the first (or last) 「…」 of lines ``i``..``j-1``, across line breaks."""
-        start, end = self.lines[i].start, self.lines[j - 1].end
-        found = list(re.finditer(r"「([^「」]+)」", self.source[start:end]))
-        if not found:
-            self.fail("expected a text in 「」", i)
-        m = found[-1] if last else found[0]
-        return quote(self.source, start + m.start(1), start + m.end(1))
-
-
-def paragraphs(reader: Reader, i: int, j: int) -> list[tuple[int, int]]:
-    """Split content lines ``i``..``j-1`` into paragraphs: a line ending in 「。」 closes one.
-
-    The PDF's paragraph indentation is lost in the text, so a sentence that happens to end exactly at
-    the end of a printed line inside a paragraph would be split here; the layout of this document has
-    no such case that changes a reading (checked by hand, see the tests).
-    """
-    out: list[tuple[int, int]] = []
-    begin = i
-    for k in range(i, j):
-        if reader.lines[k].text.endswith("。") or k == j - 1:
-            out.append((begin, k + 1))
-            begin = k + 1
-    return out
+        super().__init__(source, path)
 
 
 def element(
@@ -580,7 +489,7 @@ class KamakuraExtractor:
             while boxes_end < stop and RE_BOX_LINE.fullmatch(r.lines[boxes_end].text):
                 boxes_end += 1
             policy["partner_types"] = self.partner_boxes(cocreation, boxes_end, notes)
-            texts = [r.quote(a, b) for a, b in paragraphs(r, boxes_end, stop)] if boxes_end < stop else []
+            texts = [r.quote(a, b) for a, b in r.paragraphs(boxes_end, stop)] if boxes_end < stop else []
             if texts:
                 policy["cocreation"] = texts
             else:
@@ -668,36 +577,19 @@ def _number_siblings(elements: Sequence[dict[str, Any]]) -> None:
         item["order"] = seen[item["parent"]]
 
 
-def read_source(path: Path = SOURCE) -> str:
-    """The source exactly as the offsets count it (code points, no newline translation)."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        return handle.read()
-
-
 def extract(path: Path = SOURCE) -> dict[str, Any]:
     """The YAML document (as a dict) of the Kamakura source."""
     return KamakuraExtractor(read_source(path), path).run()
 
 
-def write(output: Path = OUTPUT, source: Path = SOURCE) -> Path:
-    """Extract and write ``data/plans/kamakura/plan-2030.yaml``."""
-    write_yaml(output, extract(source), header=HEADER)
-    return output
+def render(source: Path = SOURCE) -> str:
+    """The YAML text `keikaku extract` writes to data/plans/kamakura/plan-2030.yaml."""
+    return dump_yaml(extract(source), header=HEADER)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--output", type=Path, default=OUTPUT, help="where to write the YAML")
-    parser.add_argument("--source", type=Path, default=SOURCE, help="the source text")
-    args = parser.parse_args(argv)
-    try:
-        out = write(args.output, args.source)
-    except SourceError as exc:
-        print(exc, file=sys.stderr)
-        return exc.exit_code
-    print(f"wrote {out}")
-    return 0
+if __name__ == "__main__":  # the generated file's header names this command
+    import sys
 
+    from kg.extract.cli import module_main
 
-if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(module_main([f"{MUNICIPALITY}/{DOCUMENT}"], sys.argv[1:]))

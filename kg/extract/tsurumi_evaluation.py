@@ -8,7 +8,7 @@ structure is curated by hand in `data/curation/osaka-tsurumi/evaluation-2015.yam
 specs* (pieces of the text, never offsets). This module finds every spec in the source, computes the
 offsets, converts era years and numbers, and writes `data/plans/osaka-tsurumi/evaluation-2015.yaml`.
 
-Run `python -m kg.extract.tsurumi_evaluation` to regenerate, `--check` to verify the file on disk.
+Run `keikaku extract osaka-tsurumi/evaluation-2015` to regenerate, `--check` to verify the file on disk.
 
 Example:
     >>> fiscal_year_from_era("平成２９年度までに７０％以上")
@@ -17,117 +17,33 @@ Example:
 
 from __future__ import annotations
 
-import argparse
-import bisect
 import itertools
 import re
-import sys
-from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from kg.extract.common import WS as _WS
-from kg.extract.common import check_fidelity, clean_text, dump_yaml, iter_quotes
-from kg.paths import DATA, PLANS, SOURCES
+from kg.extract.common import (
+    Found,
+    SourceReader,
+    SpecError,
+    check_fidelity,
+    dump_yaml,
+    iter_quotes,
+    read_source,
+)
+from kg.extract.jp import comparator_of, fiscal_year_from_era, number, parse_quantity
+from kg.paths import CURATION, PLANS, SOURCES
 
 DOCUMENT = "osaka-tsurumi/evaluation-2015"
 MUNICIPALITY = "osaka-tsurumi"
 SOURCE_PATH = SOURCES / f"{DOCUMENT}.txt"
-CURATION_PATH = DATA / "curation" / f"{DOCUMENT}.yaml"
+CURATION_PATH = CURATION / f"{DOCUMENT}.yaml"
 OUTPUT_PATH = PLANS / f"{DOCUMENT}.yaml"
 PLAN_ID = "evaluation-2015"
 ID_PREFIX = f"{DOCUMENT}"  # full paths of indicators, schemes, evaluations start here
-
-# ---------------------------------------------------------------------------------------------------
-# Era years and numbers
-# ---------------------------------------------------------------------------------------------------
-
-ERA_BASE = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和": 2018, "H": 1988, "R": 2018}
-_ERA = re.compile(r"(明治|大正|昭和|平成|令和|(?<![A-Za-z])[HR])\s*(元|\d+)\s*年")
-
-
-def _ascii_digits(text: str) -> str:
-    """Full-width digits and separators as ASCII (only those; ①, ⅰ and kana stay as they are)."""
-    return text.translate(str.maketrans("０１２３４５６７８９．，％", "0123456789.,%"))
-
-
-def fiscal_year_from_era(text: str) -> int | None:
-    """The Western year of the first Japanese era year in `text` (平成N年度 = 1988+N, 令和N = 2018+N).
-
-    A 年度 (fiscal year) keeps the number of the calendar year it starts in, so 平成29年度 → 2017.
-
-    >>> fiscal_year_from_era("H29年度まで")
-    2017
-    >>> fiscal_year_from_era("令和元年度") , fiscal_year_from_era("令和5年度")
-    (2019, 2023)
-    >>> fiscal_year_from_era("60％以上") is None
-    True
-    """
-    match = _ERA.search(_ascii_digits(text))
-    if match is None:
-        return None
-    era, number = match.group(1), match.group(2)
-    return ERA_BASE[era] + (1 if number == "元" else int(number))
-
-
-_NUMBER = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?")
-UNITS = {"%": "%", "件": "件", "点": "点", "円": "円", "人": "人", "回": "回", "地域": "地域"}
-
-
-def parse_quantity(text: str) -> tuple[Decimal, str | None]:
-    """The last number in `text` and the unit printed right after it (％ → "%").
-
-    The last number is taken because era years come first (平成29年度までに70％).
-
-    >>> parse_quantity("区民の割合：67.4％")
-    (Decimal('67.4'), '%')
-    >>> parse_quantity("平成27年度広告歳入（2,148,171円）")
-    (Decimal('2148171'), '円')
-    >>> parse_quantity("９１.１％以上")
-    (Decimal('91.1'), '%')
-    """
-    plain = _WS.sub("", _ascii_digits(text))
-    matches = [m for m in _NUMBER.finditer(plain) if not _is_era_number(plain, m)]
-    if not matches:
-        raise ValueError(f"no number in {text!r}")
-    match = matches[-1]
-    whole = match.group(1).replace(",", "")
-    value = Decimal(whole + ("." + match.group(2) if match.group(2) else ""))
-    rest = plain[match.end() :]
-    unit = next((UNITS[u] for u in UNITS if rest.startswith(u)), None)
-    return value, unit
-
-
-def _is_era_number(plain: str, match: re.Match[str]) -> bool:
-    before = plain[max(0, match.start() - 2) : match.start()]
-    after = plain[match.end() : match.end() + 1]
-    return after == "年" and (before.endswith(("成", "和", "H", "R")))
-
-
-def comparator_of(text: str) -> str:
-    """以上 → ≥, 以下 → ≤, 未満 → <, 超 → >; a plain figure → ≥ (our reading, noted by the caller).
-
-    A plain target figure (「平成29年度までに70％」, 「約15％の削減」) is a level to reach: 84.7 % satisfied
-    residents meets a 70 % target, a 32 % cut meets a 15 % cut. Reading it as '=' would call those
-    results failures, which no reader of the sheet would; the reading is recorded as a note.
-    """
-    plain = _WS.sub("", text)
-    for word, sign in (("以上", "≥"), ("以下", "≤"), ("未満", "<"), ("を超", ">"), ("超", ">")):
-        if word in plain:
-            return sign
-    return PLAIN_FIGURE
-
-
-PLAIN_FIGURE = "≥"
-
-
-def number(value: Decimal) -> int | float:
-    """A YAML-friendly number: int when integral, else the shortest float."""
-    return int(value) if value == value.to_integral_value() else float(value)
-
 
 # ---------------------------------------------------------------------------------------------------
 # Finding quotes in the source
@@ -136,100 +52,20 @@ def number(value: Decimal) -> int | float:
 Span = tuple[int, int]
 
 
-class SpecError(ValueError):
-    """A curation spec that does not match the source (the curation must be fixed, never the source)."""
-
-
-@dataclass
-class Found:
-    """A located quote: its ranges in the source (one or more) and the reader's text."""
-
-    ranges: list[Span]
-    text: str
-
-    @property
-    def start(self) -> int:
-        return self.ranges[0][0]
-
-    @property
-    def end(self) -> int:
-        return self.ranges[-1][1]
-
-    def quote(self) -> dict[str, Any]:
-        """The `{text, at}` form of docs/data-format.md."""
-        at: Any = list(self.ranges[0]) if len(self.ranges) == 1 else [list(r) for r in self.ranges]
-        return {"text": self.text, "at": at}
-
-    def at(self) -> Any:
-        return self.quote()["at"]
-
-
-class Locator:
-    """Finds text in the source with white space ignored, so a PDF line break never defeats a quote.
+class Locator(SourceReader):
+    """The source as the curation specs read it: `resolve` a spec (see the curation file's header).
 
     >>> loc = Locator("地域\\n活動  協議会\\n")
-    >>> loc.find("域活動").ranges
-    [(1, 5)]
-    >>> loc.find("域活動").text
-    '域活動'
+    >>> loc.locate("域活動").ranges
+    ((1, 5),)
+    >>> loc.resolve({"from": "地域", "to": "協議会"}).text
+    '地域活動  協議会'
     """
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.positions = [i for i, c in enumerate(text) if not _WS.match(c)]
-        self.stripped = "".join(text[i] for i in self.positions)
-        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
-
-    def reader_text(self, start: int, end: int) -> str:
-        """The slice as a reader wants it (common.clean_text: line breaks and indentation removed)."""
-        return clean_text(self.text[start:end])
-
-    def span(self, start: int, end: int) -> Found:
-        return Found([(start, end)], self.reader_text(start, end))
-
-    def find(self, needle: str, start: int = 0, nth: int = 1) -> Found:
-        """The nth occurrence of `needle` (white space ignored) starting at or after `start`."""
-        target = _WS.sub("", needle)
-        if not target:
-            raise SpecError("empty quote")
-        k = bisect.bisect_left(self.positions, start)
-        for _ in range(nth):
-            k = self.stripped.find(target, k)
-            if k < 0:
-                raise SpecError(f"{needle!r} (occurrence {nth}) not found after char {start}")
-            found_at = k
-            k += 1
-        s = self.positions[found_at]
-        e = self.positions[found_at + len(target) - 1] + 1
-        return self.span(s, e)
-
-    def count(self, needle: str) -> int:
-        target = _WS.sub("", needle)
-        return self.stripped.count(target)
-
-    def find_line(self, content: str, start: int = 0, nth: int = 1) -> Found:
-        """The nth whole line (after `start`) whose text, white space ignored, equals `content`."""
-        target = _WS.sub("", content)
-        seen = 0
-        first = bisect.bisect_right(self.line_starts, start) - 1
-        for idx in range(max(first, 0), len(self.line_starts)):
-            ls = self.line_starts[idx]
-            le = self.line_starts[idx + 1] - 1 if idx + 1 < len(self.line_starts) else len(self.text)
-            if ls < start:
-                continue
-            if _WS.sub("", self.text[ls:le]) == target:
-                seen += 1
-                if seen == nth:
-                    line = self.text[ls:le]
-                    lead = len(line) - len(line.lstrip())
-                    trail = len(line.rstrip())
-                    return self.span(ls + lead, ls + trail)
-        raise SpecError(f"line {content!r} (occurrence {nth}) not found after char {start}")
 
     def resolve(self, spec: Any, start: int = 0) -> Found:
         """Resolve a curation spec (see the curation file's header) to a located quote."""
         if isinstance(spec, str):
-            return self.find(spec, start)
+            return self.locate(spec, start)
         if not isinstance(spec, dict):
             raise SpecError(f"bad spec {spec!r}")
         if "after" in spec:
@@ -243,11 +79,11 @@ class Locator:
                 pieces.append(found)
                 cursor = found.end
             joiner = str(spec.get("join", ""))
-            return Found([r for f in pieces for r in f.ranges], joiner.join(f.text for f in pieces))
+            return Found(tuple(r for f in pieces for r in f.ranges), joiner.join(f.text for f in pieces))
         if "line" in spec:
             found = self.find_line(str(spec["line"]), start, nth)
             if "pick" in spec:
-                line = self.text[found.start : found.end]
+                line = self.source[found.start : found.end]
                 offset = -1
                 for _ in range(int(spec.get("pick_nth", 1))):
                     offset = line.find(str(spec["pick"]), offset + 1)
@@ -257,11 +93,11 @@ class Locator:
                 return self.span(s, s + len(str(spec["pick"])))
             return found
         if "from" in spec:
-            head = self.find(str(spec["from"]), start, nth)
-            tail = self.find(str(spec["to"]), head.start)
+            head = self.locate(str(spec["from"]), start, nth)
+            tail = self.locate(str(spec["to"]), head.start)
             return self.span(head.start, tail.end)
         if "q" in spec:
-            return self.find(str(spec["q"]), start, nth)
+            return self.locate(str(spec["q"]), start, nth)
         raise SpecError(f"spec needs one of q, from/to, line, parts: {spec!r}")
 
 
@@ -275,7 +111,7 @@ RATING_NOTATION = str.maketrans("ＡＢａｂ", "ABab")  # the legend prints A/B
 def split_bullets(loc: Locator, found: Found) -> list[Found]:
     """Split a cell at the bullets that open a line (・, (1), （２）); the ・ itself is not quoted."""
     start, end = found.start, found.end
-    text = loc.text
+    text = loc.source
     cuts: list[int] = [start]
     for m in re.finditer(r"\n[ \u3000]*(・|\(\d\)|（[\d１-９]）)", text[start:end]):
         cuts.append(start + m.start(1))
@@ -570,7 +406,7 @@ class Generator:
         else:
             item = target
             head = self.q({"q": o["notation"], "nth": n})
-            tail = self.loc.find(label.text, head.end)
+            tail = self.loc.locate(label.text, head.end)
             evidence = self.loc.span(head.start, tail.end)
         return {
             "type": "implements",
@@ -695,11 +531,6 @@ def unfaithful_quotes(data: dict[str, Any], source_text: str) -> list[str]:
     return [path for path, q in iter_quotes(data) if not check_fidelity(source_text, q)]
 
 
-def load_source_text(path: Path = SOURCE_PATH) -> str:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return handle.read()
-
-
 def load_curation(path: Path = CURATION_PATH) -> dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
@@ -707,7 +538,7 @@ def load_curation(path: Path = CURATION_PATH) -> dict[str, Any]:
 
 def generate(source: Path = SOURCE_PATH, curation: Path = CURATION_PATH) -> dict[str, Any]:
     """The extraction as Python data (what `dump` writes); refuses to return an unfaithful quote."""
-    text = load_source_text(source)
+    text = read_source(source)
     data = Generator(text, load_curation(curation)).run()
     bad = unfaithful_quotes(data, text)
     if bad:
@@ -715,23 +546,21 @@ def generate(source: Path = SOURCE_PATH, curation: Path = CURATION_PATH) -> dict
     return data
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Write the extraction, or with `--check` report whether the file on disk is current (exit 1 if not)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="compare with the file on disk, do not write")
-    args = parser.parse_args(argv)
-    text = dump(generate())
-    if args.check:
-        current = OUTPUT_PATH.read_text(encoding="utf-8") if OUTPUT_PATH.exists() else ""
-        if current != text:
-            print(f"{OUTPUT_PATH} is out of date; regenerate it", file=sys.stderr)
-            return 1
-        return 0
-    OUTPUT_PATH.parent.mkdir(parents=True, exist_ok=True)
-    OUTPUT_PATH.write_text(text, encoding="utf-8")
-    print(f"wrote {OUTPUT_PATH}")
-    return 0
+def render() -> str:
+    """The YAML text `keikaku extract` writes to data/plans/osaka-tsurumi/evaluation-2015.yaml."""
+    return dump(generate())
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+__all__ = [
+    "HEADER",
+    "OUTPUT_PATH",
+    "Generator",
+    "Locator",
+    "SpecError",
+    "comparator_of",
+    "dump",
+    "fiscal_year_from_era",
+    "generate",
+    "parse_quantity",
+    "render",
+]

@@ -91,7 +91,7 @@ def test_yaml_on_disk_is_exactly_what_the_extractor_produces() -> None:
     expected = common.dump_yaml(kk.extract(), header=kk.HEADER)
     assert YAML_FILE.read_text(encoding="utf-8") == expected, (
         "data/plans/kamakura/plan-2030.yaml differs from the extractor: fix kg/extract/kamakura.py and run "
-        "`.venv/bin/python -m kg.extract.kamakura`"
+        "`keikaku extract kamakura/plan-2030`"
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -358,5 +359,17 @@ def test_a_spec_missing_from_the_source_fails_loudly(source: str) -> None:
     assert source[found.start : found.end] == "Ａ" and source[found.start - 2] == "Ａ"
 
 
-def test_check_mode() -> None:
-    assert te.main(["--check"]) == 0
+def test_check_mode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`keikaku extract --check` passes on the committed file and fails, writing nothing, on a stale one."""
+    from kg.cli import main
+
+    assert main(["extract", "--check", te.DOCUMENT]) == 0
+    stale = tmp_path / "evaluation-2015.yaml"
+    stale.write_text(te.OUTPUT_PATH.read_text(encoding="utf-8") + "# edited by hand\n", encoding="utf-8")
+    before = stale.read_bytes()
+    monkeypatch.setattr(te, "OUTPUT_PATH", stale)
+    assert main(["extract", "--check", te.DOCUMENT]) == 1
+    assert "stale:" in capsys.readouterr().err
+    assert stale.read_bytes() == before

@@ -1,6 +1,6 @@
-"""Parameters bound by the embedded store: one-row VALUES blocks (kg.binding), never spliced text.
+"""Parameters bound by the embedded store: VALUES blocks (kg.queries.binding), never spliced text.
 
-`OxigraphStore` binds named-query parameters the way `RemoteStore` does — `kg.binding.bind_with_values`
+`OxigraphStore` binds named-query parameters the way `RemoteStore` does — `bind_with_values`
 writes each value as exactly one SPARQL term in every group that uses the variable. These tests hold the
 embedded path to what that promises: a hostile value is one literal (it matches itself and nothing
 else) or is refused before anything runs; the binding is a real binding (BOUND() is true, sub-queries
@@ -14,11 +14,14 @@ import json
 import pytest
 from rdflib import BNode, Literal, URIRef, Variable
 
-import kg.remote
-from kg import binding
-from kg.binding import bind_with_values, sparql_term, tokens
+import kg.stores.embedded
+import kg.stores.remote
 from kg.errors import QueryRefused
-from kg.store import OxigraphStore
+from kg.formats import by_key
+from kg.queries import binding
+from kg.queries.binding import bind_with_values, sparql_term
+from kg.sparql_text import tokens
+from kg.stores import OxigraphStore
 
 EX = "http://example.org/binding/"
 P = URIRef(EX + "p")
@@ -52,15 +55,23 @@ def store() -> OxigraphStore:
 
 
 def test_the_embedded_store_and_the_remote_store_share_one_binding() -> None:
-    assert kg.remote.bind_with_values is binding.bind_with_values
-    assert kg.remote.sparql_term is binding.sparql_term
+    assert kg.stores.remote.bind_with_values is binding.bind_with_values
+    assert kg.stores.embedded.bind_with_values is binding.bind_with_values
+
+
+def serialized_json(store: OxigraphStore, text: str, bindings: binding.Bindings) -> bytes:
+    answer = store.query_serialized(
+        text, bindings, result_format=by_key("json"), graph_format=by_key("turtle")
+    )
+    assert answer.kind == "select" and answer.format is by_key("json")
+    return answer.body
 
 
 @pytest.mark.parametrize("value", HOSTILE)
 def test_a_hostile_literal_matches_exactly_itself(store: OxigraphStore, value: str) -> None:
     rows = store.query(ALL, {"v": Literal(value)}).rows
     assert rows == [(URIRef(f"{EX}s{HOSTILE.index(value)}"),)]
-    body, _, _ = store.query_serialized(ALL, "json", {"v": Literal(value)})
+    body = serialized_json(store, ALL, {"v": Literal(value)})
     bindings = json.loads(body)["results"]["bindings"]  # the serialised fast path too
     assert bindings == [{"s": {"type": "uri", "value": f"{EX}s{HOSTILE.index(value)}"}}]
 
@@ -73,6 +84,28 @@ def test_a_hostile_value_never_changes_the_structure_of_the_query(value: str) ->
     benign = [(t.kind, t.text) for t in tokens(bind_with_values(text, {"v": Literal("benign")}))]
     assert [k for k, _ in hostile] == [k for k, _ in benign]
     assert [t for k, t in hostile if k != "string"] == [t for k, t in benign if k != "string"]
+
+
+def test_a_list_of_hostile_values_is_one_row_per_value(store: OxigraphStore) -> None:
+    """A list parameter: a multi-row VALUES block; every hostile value matches itself, nothing more."""
+    rows = store.query(ALL, {"v": [Literal(v) for v in HOSTILE]}).rows
+    assert sorted(rows) == sorted((URIRef(f"{EX}s{n}"),) for n in range(len(HOSTILE)))
+    text = "SELECT * WHERE { { ?s ?p ?v } UNION { ?s ?q ?o } }"
+    hostile = tokens(bind_with_values(text, {"v": [Literal(v) for v in HOSTILE]}))
+    benign = tokens(bind_with_values(text, {"v": [Literal("benign")] * len(HOSTILE)}))
+    assert [t.kind for t in hostile] == [t.kind for t in benign]
+    assert [t.text for t in hostile if t.kind != "string"] == [t.text for t in benign if t.kind != "string"]
+
+
+def test_a_list_parameter_is_bound_in_every_group_that_uses_it(store: OxigraphStore) -> None:
+    """As for one value: a nested FILTER sees the list's values (a VALUES after `WHERE {` alone would not)."""
+    nested = "SELECT ?s WHERE { { ?s <http://example.org/binding/p> ?o FILTER (STR(?o) = ?q) } }"
+    values = [Literal("benign"), Literal("}")]
+    assert sorted(store.query(nested, {"q": values}).rows) == sorted(
+        [(URIRef(EX + "benign"),), (URIRef(f"{EX}s{HOSTILE.index('}')}"),)]
+    )
+    with pytest.raises(QueryRefused):  # an empty list binds nothing: refused, not "no restriction"
+        store.query(nested, {"q": []})
 
 
 @pytest.mark.parametrize(
@@ -90,7 +123,7 @@ def test_an_iri_that_could_end_itself_is_refused_before_anything_runs(store: Oxi
     with pytest.raises(QueryRefused):
         store.query(ALL, {"v": URIRef(iri)})
     with pytest.raises(QueryRefused):
-        store.query_serialized(ALL, "json", {"v": URIRef(iri)})
+        serialized_json(store, ALL, {"v": URIRef(iri)})
 
 
 def test_names_and_terms_that_cannot_be_one_token_are_refused(store: OxigraphStore) -> None:

@@ -98,3 +98,26 @@ def test_cli_malformed_yaml_exits_2(
     err = capsys.readouterr().err
     assert code == 2
     assert f"{plan}:" in err
+
+
+def test_dist_carries_the_sources_and_the_ontology_byte_for_byte(built_dist: Path) -> None:
+    """A deployed server reads the source texts and the ontology Turtle from dist/, not the checkout."""
+    from kg.paths import ONTOLOGY, SOURCES
+
+    sources = {p.relative_to(SOURCES): p.read_bytes() for p in SOURCES.rglob("*") if p.is_file()}
+    copied = {
+        p.relative_to(built_dist / "sources"): p.read_bytes()
+        for p in (built_dist / "sources").rglob("*")
+        if p.is_file()
+    }
+    assert copied == sources
+    assert any(p.suffix == ".txt" for p in copied) and any(p.name.endswith(".meta.yaml") for p in copied)
+    for name in ("keikaku.ttl", "schemes.ttl"):
+        assert (built_dist / "ontology" / name).read_bytes() == (ONTOLOGY / name).read_bytes()
+
+
+def test_build_json_is_written_once_with_the_total(built_dist: Path) -> None:
+    meta = json.loads((built_dist / "build.json").read_text(encoding="utf-8"))
+    seconds = meta["seconds"]
+    assert {"ingest", "reason", "validate", "write", "total"} <= set(seconds)
+    assert seconds["total"] >= seconds["ingest"] + seconds["reason"] + seconds["write"]

@@ -68,3 +68,49 @@ def test_query_without_build_is_a_clear_error(capsys: pytest.CaptureFixture[str]
     code, _, err = run(capsys, tmp_path / "nothing", "query", "sdg-coverage")
     assert code == 1
     assert "keikaku build" in err
+
+
+def test_serve_lives_in_the_server_package(capsys: pytest.CaptureFixture[str]) -> None:
+    """kg's parser has no `serve` (kg never imports server); the console script's parser adds it."""
+    from kg.cli import make_parser
+    from server.cli import make_parser as server_parser
+
+    with pytest.raises(SystemExit):
+        make_parser().parse_args(["serve"])
+    assert "invalid choice" in capsys.readouterr().err
+    args = server_parser().parse_args(["--dist", "/tmp/d", "serve", "--port", "8123"])
+    assert (args.dist, args.port, args.host) == ("/tmp/d", 8123, "127.0.0.1")
+
+
+def test_a_bug_keeps_its_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only kg.errors types become exit codes 1/2; any other exception is a bug and propagates."""
+    import kg.cli
+
+    def broken(args: object) -> int:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(kg.cli, "cmd_queries", broken)
+    with pytest.raises(RuntimeError, match="a bug"):
+        kg.cli.main(["queries"])
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "engine"), [("--reasoner", "owlrl", "owlrl"), ("--validator", "fast", "compiled")]
+)
+def test_engine_flags_map_onto_the_stage_engines(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], flag: str, value: str, engine: str
+) -> None:
+    import kg.build
+    from kg.build import BuildResult
+
+    seen: dict[str, str] = {}
+
+    def fake_assemble(**kwargs: str) -> BuildResult:
+        seen.update(kwargs)
+        result = BuildResult()
+        result.report.triples_per_graph = {"x": 1}
+        return result
+
+    monkeypatch.setattr(kg.build, "assemble", fake_assemble)
+    assert main(["validate", flag, value]) == 0
+    assert seen[flag.removeprefix("--")] == engine

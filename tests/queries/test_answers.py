@@ -5,7 +5,7 @@ from __future__ import annotations
 from rdflib import Literal
 
 from kg.queries import load_registry
-from kg.store import Store
+from kg.stores import Store
 
 
 def ask(store: Store, name: str, **params: str) -> list[dict]:

@@ -12,7 +12,7 @@ from rdflib import Dataset, Graph, URIRef
 
 from kg.namespaces import GRAPH
 from kg.paths import DATA, ROOT
-from kg.reason import sdg_structure
+from kg.reason import reasoner_input
 
 
 def bench_generate() -> ModuleType:
@@ -25,21 +25,13 @@ def bench_generate() -> ModuleType:
     return module
 
 
-def reasoner_input(graphs: dict[URIRef, Graph]) -> list[Graph]:
-    """What kg.build.assemble hands the reasoner: every graph, of the SDG KOS only its structure."""
-    stated = [g for iri, g in graphs.items() if iri != GRAPH["sdg"]]
-    stated.append(sdg_structure(graphs[GRAPH["sdg"]]))
-    return stated
-
-
 @pytest.fixture(scope="session")
-def real_input() -> list[Graph]:
-    """The real data as the build ingests it (skips while no plan has been extracted)."""
-    if not any((DATA / "plans").glob("*/*.yaml")):
-        pytest.skip("no data/plans/*/*.yaml yet")
-    from kg.ingest import ingest_all
+def real_input(request: pytest.FixtureRequest) -> list[Graph]:
+    """The real data as the build ingests it (from the session's one ingest: read only)."""
+    from tests.support.build import stated
 
-    return reasoner_input(ingest_all())
+    assert any((DATA / "plans").glob("*/*.yaml")), "no data/plans/*/*.yaml"
+    return reasoner_input(stated(request.getfixturevalue("assembled")))
 
 
 @pytest.fixture(scope="session")

@@ -1,14 +1,15 @@
-"""kg.reason_fast computes exactly what owlrl (kg.reason, the reference) computes, on our graphs.
+"""The rules engine (kg.reason.rules) computes exactly what owlrl (kg.reason.owlrl, the reference) computes.
 
-What "exactly" means. owlrl returns the OWL 2 RL closure; kg.reason.materialise keeps the closure's
+What "exactly" means. owlrl returns the OWL 2 RL closure; kg.reason.owlrl.materialise keeps the closure's
 triples that were not stated and pass `kg.reason.useful()` (it drops the axiomatic noise of the closure:
 ``x owl:sameAs x``, ``x a owl:Thing``, schema-level closure, triples about the RDF/RDFS/OWL/XSD/SKOS
 vocabularies, triples with a literal or blank-node subject or a blank-node object). The fast reasoner
 promises:
 
-1. equality of the published result: ``reason_fast.materialise(g) == reason.materialise(g)`` as sets of
-   triples — on the real data, and on a synthetic national-shaped graph where every rule fires (wards
-   with kk:partOf, an owl:sameAs alias for every municipality, indicators, chains, …);
+1. equality of the published result: ``materialise(g, engine="rules")`` equals
+   ``materialise(g, engine="owlrl")`` as sets of triples — on the real data, and on a synthetic
+   national-shaped graph where every rule fires (wards with kk:partOf, an owl:sameAs alias for every
+   municipality, indicators, chains, …);
 2. soundness and completeness modulo `useful()`: every raw entailment of the fast reasoner is in owlrl's
    closure, and every triple of owlrl's closure that the fast reasoner does not derive is one that
    `useful()` drops;
@@ -22,14 +23,15 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-import owlrl
 import pyoxigraph as ox
 import pytest
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 
-from kg import reason, reason_fast
+from kg import reason
 from kg.namespaces import GRAPH, KK, ORG, SDG
+from kg.reason import owlrl as reference
+from kg.reason import rules
 from kg.terms import to_oxigraph, to_rdflib
 
 EX = Namespace("http://example.org/")
@@ -58,30 +60,19 @@ def assert_same(owlrl_result: Graph | set[Triple], fast_result: Graph | set[Trip
 
 
 def owlrl_closure(stated: list[Graph]) -> tuple[set[Triple], set[Triple]]:
-    """(stated union, owlrl's new triples) with the same owlrl settings as kg.reason.materialise."""
-    union = Graph()
-    for graph in stated:
-        for triple in graph:
-            union.add(triple)
-    closure = Graph()
-    for triple in union:
-        closure.add(triple)
-    owlrl.DeductiveClosure(
-        owlrl.OWLRL_Semantics, rdfs_closure=False, axiomatic_triples=False, datatype_axioms=False
-    ).expand(closure)
-    stated_set = set(union)
-    return stated_set, {t for t in closure if t not in stated_set}
+    """(stated union, owlrl's new triples) with the settings of the reference engine."""
+    return reference.closure(stated)
 
 
 def fast_raw(stated: list[Graph]) -> set[Triple]:
     """Every entailment the fast reasoner derives, before `useful()`."""
-    reasoner = reason_fast.FastReasoner()
+    reasoner = rules.FastReasoner()
     for graph in stated:
         reasoner.add_graph(graph)
     reasoner.run()
     return {
         (to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object))
-        for q in reasoner.store.quads_for_pattern(None, None, None, reason_fast.INFERRED)
+        for q in reasoner.store.quads_for_pattern(None, None, None, rules.INFERRED)
     }
 
 
@@ -93,21 +84,23 @@ def synthetic_owlrl(synthetic_input: list[Graph]) -> tuple[set[Triple], set[Trip
 # ---- 1. equality of the published result ------------------------------------------------------------
 
 
+@pytest.mark.slow  # the reference engine on the real data
 def test_fast_equals_owlrl_on_the_real_data(real_input: list[Graph]) -> None:
-    expected = reason.materialise(real_input)
-    got = reason_fast.materialise(real_input)
+    expected = reason.materialise(real_input, engine="owlrl")
+    got = rules.materialise(real_input)
     assert_same(expected, got)
     # the real data exercises the hierarchy closure and the SDG property chains
     predicates = Counter(p for _, p, _ in got)
     assert predicates[KK.hasPart] and predicates[KK.isPartOf] and predicates[KK.contributesTo]
 
 
+@pytest.mark.slow  # the reference engine on the real data
 def test_fast_equals_owlrl_on_the_synthetic_national_shape(
     synthetic_input: list[Graph], synthetic_owlrl: tuple[set[Triple], set[Triple]]
 ) -> None:
     _, owlrl_new = synthetic_owlrl
     expected = {t for t in owlrl_new if reason.useful(t)}
-    got = reason_fast.materialise(synthetic_input)
+    got = rules.materialise(synthetic_input)
     assert_same(expected, got)
     predicates = Counter(p for _, p, _ in got)
     for predicate in (KK.hasPart, KK.isPartOf, KK.contributesTo, ORG.subOrganizationOf, OWL.sameAs, RDF.type):
@@ -145,7 +138,7 @@ def test_materialise_dataset_in_a_store_equals_owlrl(
     store = ox.Store()
     store.bulk_load(path=str(synthetic_nquads), format=ox.RdfFormat.N_QUADS)
     before = {str(g) for g in store.named_graphs()}
-    stats = reason_fast.materialise_dataset(store, target=str(GRAPH["inferred"]), sdg_graph=str(GRAPH["sdg"]))
+    stats = rules.materialise_dataset(store, target=str(GRAPH["inferred"]), sdg_graph=str(GRAPH["sdg"]))
     got = {
         (to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object))
         for q in store.quads_for_pattern(None, None, None, ox.NamedNode(str(GRAPH["inferred"])))
@@ -191,8 +184,8 @@ def custom_ontology() -> Graph:
 
 def test_axioms_are_read_from_the_graph_not_hard_coded() -> None:
     graph = custom_ontology()
-    expected = reason.materialise([graph])
-    got = reason_fast.materialise([graph])
+    expected = reason.materialise([graph], engine="owlrl")
+    got = rules.materialise([graph])
     assert_same(expected, got)
     for triple in (
         (EX.a, EX.ancestor, EX.d),  # spo1 + trp
@@ -222,8 +215,8 @@ def test_constructs_it_cannot_follow_are_refused(axiom: Triple) -> None:
     graph = Graph()
     graph.add(axiom)
     graph.add((EX.x, EX.p, EX.y))
-    with pytest.raises(reason_fast.UnsupportedAxiom):
-        reason_fast.materialise([graph])
+    with pytest.raises(rules.UnsupportedAxiom):
+        rules.materialise([graph])
 
 
 def test_the_sparql_useful_filter_is_kg_reason_useful() -> None:
@@ -247,9 +240,9 @@ def test_the_sparql_useful_filter_is_kg_reason_useful() -> None:
         (EX.a, RDFS.label, Literal("1", datatype=URIRef("http://www.w3.org/2001/XMLSchema#integer"))),
     }
     store = ox.Store()
-    reasoner = reason_fast.FastReasoner(store)
+    reasoner = rules.FastReasoner(store)
     store.extend(
-        ox.Quad(*(to_oxigraph(t) for t in triple), reason_fast.INFERRED)  # type: ignore[misc]
+        ox.Quad(*(to_oxigraph(t) for t in triple), rules.INFERRED)  # type: ignore[misc]
         for triple in candidates
     )
     target = ox.NamedNode("http://example.org/target")

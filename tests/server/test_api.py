@@ -13,7 +13,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS
 
 from kg.queries import NamedQuery, Param, load_registry
-from server.api import example_text, paginate, parameter_spec, to_csv
+from server.routes.queries import example_text, paginate, parameter_spec, to_csv
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 SCHEMA = Namespace("https://schema.org/")

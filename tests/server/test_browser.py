@@ -27,7 +27,7 @@ import ld_fixture as fx  # tests/server/fixtures/, put on sys.path by conftest.p
 import pytest
 
 from kg.paths import ROOT
-from kg.store import open_store
+from kg.stores import open_store
 from server.app import create_app
 
 POLICY = fx.POLICY

@@ -16,8 +16,9 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDFS
 
+from kg.errors import StoreUnavailable, UpstreamError
 from kg.paths import SOURCES
-from kg.store import OxigraphStore
+from kg.stores import OxigraphStore
 from server.app import create_app
 from server.deps import get_executor
 from server.execution import Executor, QueryJob, QueryOutcome
@@ -301,6 +302,45 @@ def test_errors_never_show_internals(ld_app) -> None:
         ld_app.dependency_overrides.clear()
 
 
+REMOTE_URL = "http://10.0.0.7:7878/query"
+REMOTE_BODY = "java.lang.NullPointerException at org.example.SecretHandler"
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (UpstreamError(f"{REMOTE_URL} answered 500: {REMOTE_BODY}", status=500), 502),
+        (StoreUnavailable(f"cannot reach the SPARQL endpoint {REMOTE_URL}: {REMOTE_BODY}"), 503),
+    ],
+)
+def test_store_errors_never_echo_the_remote_url_or_body(
+    ld_app, caplog: pytest.LogCaptureFixture, error: Exception, status: int
+) -> None:
+    """A failing backing store is 502/503 with a generic body; the URL and its answer go to the log."""
+
+    class Failing(Executor):
+        def run(self, job: QueryJob, timeout_s: float) -> QueryOutcome:
+            raise error
+
+    ld_app.dependency_overrides[get_executor] = lambda: Failing()
+    try:
+        with TestClient(ld_app, raise_server_exceptions=False) as client:
+            for path, accept in (
+                ("/sparql?query=ASK%20%7B%7D", "application/sparql-results+json"),
+                (f"/id/{POLICY}", "text/turtle"),
+                (f"/id/{POLICY}", BROWSER),
+                ("/api/queries/search?q=x", "application/json"),
+            ):
+                response = client.get(path, headers={"accept": accept})
+                assert response.status_code == status, (path, response.text)
+                assert response.headers["content-type"] == "application/problem+json"
+                for secret in (REMOTE_URL, "10.0.0.7", REMOTE_BODY, "SecretHandler"):
+                    assert secret not in response.text
+    finally:
+        ld_app.dependency_overrides.clear()
+    assert REMOTE_URL in caplog.text  # the detail is logged for the operator
+
+
 # --------------------------------------------------------------------------------------------------
 # /sdg, the home page and /source
 # --------------------------------------------------------------------------------------------------
@@ -394,6 +434,7 @@ def test_real_policy_page_and_sdg13(real_client: TestClient) -> None:
     assert "温暖化対策" in sdg and "鎌倉市" in sdg
 
 
+@pytest.mark.slow  # every element of the real data, one request each
 def test_every_element_of_the_real_data_dereferences(real_client: TestClient) -> None:
     """Each plan element and plan answers in HTML and Turtle (the Turtle holds its label)."""
     query = (
@@ -410,3 +451,18 @@ def test_every_element_of_the_real_data_dereferences(real_client: TestClient) ->
         assert real_client.get(path, headers={"accept": BROWSER}).status_code == 200, path
         g = turtle(real_client, path)
         assert (URIRef(iri), None, None) in g
+
+
+def test_the_servers_own_queries_are_files_that_parse() -> None:
+    """server/sparql/*.rq: read once, by the named-query loader, and each is valid SPARQL."""
+    import pyoxigraph as ox
+
+    from server import internal
+
+    queries = internal.load()
+    assert {"describe", "exists", "page", "sdg-info", "sdg-targets", "sdg-elements"} <= set(queries)
+    assert internal.load() is queries  # read once
+    store = ox.Store()
+    for name, query in queries.items():
+        assert query.summary.endswith("(internal)"), name
+        store.query(query.sparql)  # a syntax error fails here, naming nothing but the file

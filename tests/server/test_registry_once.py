@@ -13,8 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import kg.queries
-import server.api
-import server.deps
+import server.routes.queries
 from kg.queries import load_registry
 from server.app import create_app
 
@@ -30,7 +29,7 @@ def test_requests_never_reread_the_query_files(
     def refuse(*_: object, **__: object) -> None:
         raise AssertionError("the query files were read again during a request")
 
-    for module in (kg.queries, server.api, server.deps):
+    for module in (kg.queries, server.routes.queries):
         monkeypatch.setattr(module, "load_registry", refuse)
     monkeypatch.setattr(kg.queries, "parse_query_file", refuse)
     with TestClient(app) as client:

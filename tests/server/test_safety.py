@@ -15,7 +15,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from kg.store import OxigraphStore
+from kg.stores import OxigraphStore
 from server.app import create_app
 from server.execution import WorkerPool
 
@@ -336,18 +336,36 @@ def test_internal_errors_give_a_generic_500(settings_factory: Any, store_factory
         assert leak not in response.text
 
 
-def test_worker_side_internal_errors_are_generic_too(live_ro: Any) -> None:
-    """An unexpected exception inside a worker is reported as a crash, never with its text."""
+def test_worker_side_internal_errors_are_generic_too(live_ro: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """An unexpected exception inside a worker is reported as a crash, never with its text — and the
+    worker's own traceback reaches the server's log."""
     from server.execution import QueryJob
 
     pool = _pool(live_ro)
-    with pytest.raises(Exception) as info:
+    with caplog.at_level("ERROR", logger="keikaku.server.execution"), pytest.raises(Exception) as info:
         pool.run(QueryJob("SELECT * {}", result_format="no-such-format"), 5.0)
     assert type(info.value).__name__ == "WorkerCrashed"
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "keikaku.server.execution")
+    assert "Traceback (most recent call last)" in logged and "no-such-format" in logged
+    assert "worker_main" in logged  # the frames are the worker's, not the server's
     with live_ro.client() as http:  # and the pool is still serving
         assert http.get("/sparql", params={"query": "ASK {}"}).status_code == 200
 
 
+def test_a_closed_pool_is_unavailable_not_a_bad_gateway(store_factory: Any) -> None:
+    """The executor's own failures are 503 (StoreUnavailable), never 502: no upstream is involved."""
+    from kg.errors import StoreUnavailable, UpstreamError
+    from server.errors import status_for
+    from server.execution import QueryJob
+
+    pool = WorkerPool(store_factory(), 1)
+    pool.close()
+    with pytest.raises(StoreUnavailable) as info:
+        pool.run(QueryJob("ASK {}"), 1.0)
+    assert not isinstance(info.value, UpstreamError) and status_for(info.value) == 503
+
+
+@pytest.mark.slow  # worker processes, one of them killed
 def test_memory_limit_stops_a_query_and_the_worker_is_replaced(
     settings_factory: Any, store_factory: Any
 ) -> None:
@@ -373,7 +391,7 @@ def test_row_counting_is_not_fooled_by_literals(fmt: str) -> None:
     import pyoxigraph as ox
 
     from kg.errors import ResultTooLarge
-    from kg.store import RESULT_MEDIA_TYPES
+    from kg.formats import by_key
     from server.execution import count_solutions
 
     store = ox.Store()
@@ -381,7 +399,7 @@ def test_row_counting_is_not_fooled_by_literals(fmt: str) -> None:
         'INSERT DATA { <http://a> <http://p> "x\\ny <result> },{ \\r\\n z" . <http://b> <http://p> "2" }'
     )
     body = store.query("SELECT ?s ?o WHERE { ?s ?p ?o }").serialize(
-        format=ox.QueryResultsFormat.from_media_type(RESULT_MEDIA_TYPES[fmt])
+        format=by_key(fmt).ox
     )
     assert count_solutions(body, fmt, 2) in (2, None)  # exactly at the cap: accepted
     with pytest.raises(ResultTooLarge):

@@ -26,9 +26,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kg.paths import ROOT
+from kg.build import copy_catalogue
+from kg.paths import DATA, QUERIES, ROOT
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the process tree /proc")
+pytestmark = [
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the process tree /proc"),
+    pytest.mark.slow,  # server processes of their own
+]
 
 EX = "http://example.org/keikaku-lifetime/"
 FILLER = 1500  # a three-way cartesian product of this many triples runs for minutes
@@ -81,6 +85,7 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]
     dist.mkdir()
     lines = [f'<{EX}s{i}> <{EX}value> "{i}" <{EX}graph> .' for i in range(FILLER)]
     (dist / "dataset.nq").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    copy_catalogue(QUERIES, DATA / "municipalities.yaml", dist)  # the API a build publishes
     port = _free_port()
     env = {
         **os.environ,
@@ -91,7 +96,7 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]
     log = tmp_path / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "kg.cli", "--dist", str(dist), "serve", "--port", str(port)],
+            [sys.executable, "-m", "server.cli", "--dist", str(dist), "serve", "--port", str(port)],
             cwd=ROOT,
             env=env,
             stdin=subprocess.DEVNULL,

@@ -16,13 +16,14 @@ from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from kg.build import assemble
+from kg.build import BuildResult, assemble
 from kg.errors import ShapeViolation
 from kg.namespaces import KK
 from kg.paths import ROOT
 from kg.terms import to_oxigraph
 from kg.validate import ValidationResult, load_shapes, validate
-from kg.validate_fast import UnsupportedShape, compile_shapes, store_from_graphs, validate_store
+from kg.validate.compiled import UnsupportedShape, compile_shapes, store_from_graphs, validate_store
+from tests.support.build import copy_graphs, reuse_assembled
 
 CASES = ROOT / "tests" / "shapes" / "cases"
 ID = "https://w3id.org/keikaku/id/"
@@ -79,7 +80,7 @@ def checks(shapes: Graph) -> list:
 @pytest.mark.parametrize("case", sorted(p.name for p in CASES.glob("*.ttl")))
 def test_same_results_as_pyshacl_on_every_case(case: str, shapes: Graph, checks: list) -> None:
     data = Graph().parse(CASES / case, format="turtle")
-    reference = validate(data, shapes)
+    reference = validate(data, shapes, engine="pyshacl")
     fast = validate_store(store_from_graphs({URIRef("urn:case"): data}), shapes, checks=checks)
     expected = {(who, key[1], key[2]) for who, key in _sided(reference, fast)}
     assert expected <= KNOWN_DIFFERENCES.get(case, set()), "\n".join(
@@ -133,23 +134,25 @@ def _breakages(graphs: dict[URIRef, Graph]) -> tuple[set[str], dict[URIRef, Grap
 
 
 @pytest.fixture(scope="module")
-def broken_graphs() -> tuple[set[str], dict[URIRef, Graph]]:
-    return _breakages(assemble(validate_shapes=False).graphs)
+def broken_graphs(assembled: BuildResult) -> tuple[set[str], dict[URIRef, Graph]]:
+    return _breakages(copy_graphs(assembled.graphs))
 
 
-def test_real_data_conforms_with_both(shapes: Graph) -> None:
-    graphs = assemble(validate_shapes=False).graphs
+@pytest.mark.slow  # the reference engine on the real data
+def test_real_data_conforms_with_both(shapes: Graph, assembled: BuildResult) -> None:
+    graphs = assembled.graphs
     fast = validate_store(store_from_graphs(graphs), shapes)
     assert fast.conforms and fast.errors == []
-    assert result_keys(fast) == result_keys(validate(_dataset(graphs), shapes))
+    assert result_keys(fast) == result_keys(validate(_dataset(graphs), shapes, engine="pyshacl"))
 
 
+@pytest.mark.slow  # the reference engine on the real data
 def test_broken_real_data_same_results_as_pyshacl(
     shapes: Graph, broken_graphs: tuple[set[str], dict[URIRef, Graph]]
 ) -> None:
     expected, graphs = broken_graphs
     fast = validate_store(store_from_graphs(graphs), shapes)
-    reference = validate(_dataset(graphs), shapes)
+    reference = validate(_dataset(graphs), shapes, engine="pyshacl")
     assert not fast.conforms
     assert sorted(_sided(reference, fast)) == []
     reported = {v.source_shape.rsplit("#", 1)[-1] for v in fast.errors}
@@ -166,10 +169,12 @@ def test_results_name_the_yaml_file_of_their_document(
     assert by_focus[ID + "kamakura/plan-2030/policy/3-4"] == "data/plans/kamakura/plan-2030.yaml"
 
 
-def test_fast_is_the_default_validator_of_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fast_is_the_default_validator_of_the_build(
+    monkeypatch: pytest.MonkeyPatch, assembled: BuildResult
+) -> None:
     """A build on data the shapes reject fails through the fast validator unless pyshacl is asked for."""
     called: list[str] = []
-    import kg.validate_fast as fast_module
+    import kg.validate.compiled.runner as fast_module
 
     real = fast_module.validate_store
 
@@ -178,13 +183,15 @@ def test_fast_is_the_default_validator_of_the_build(monkeypatch: pytest.MonkeyPa
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(fast_module, "validate_store", spy)
+    reuse_assembled(monkeypatch, assembled)
     assemble()
     assert called == ["fast"]
 
 
-def test_unknown_validator_is_refused() -> None:
+def test_unknown_validator_is_refused(monkeypatch: pytest.MonkeyPatch, assembled: BuildResult) -> None:
     from kg.errors import KgError
 
+    reuse_assembled(monkeypatch, assembled)
     with pytest.raises(KgError, match="unknown validator"):
         assemble(validator="none")
 
@@ -227,7 +234,7 @@ def test_unsupported_features_are_refused_not_skipped(shape: str, reason: str) -
         compile_shapes(graph)
 
 
-def test_a_failed_fast_validation_fails_the_build(tmp_path: Path) -> None:
+def test_a_failed_fast_validation_fails_the_build(tmp_path: Path, assembled: BuildResult) -> None:
     """The build refuses data the fast validator rejects (here: a shape every plan breaks)."""
     shapes_dir = tmp_path / "shapes"
     shapes_dir.mkdir()
@@ -238,7 +245,7 @@ def test_a_failed_fast_validation_fails_the_build(tmp_path: Path) -> None:
         + ' sh:message "ありえない"@ja , "never"@en ] .\n',
         encoding="utf-8",
     )
-    graphs = assemble(validate_shapes=False).graphs
+    graphs = assembled.graphs
     result = validate_store(store_from_graphs(graphs), load_shapes(shapes_dir))
     assert not result.conforms
     assert {v.message_en for v in result.errors} == {"never"}
@@ -263,7 +270,7 @@ def test_value_is_bound_as_a_term_not_text() -> None:
     assert [v.value for v in result.errors] == ['"ab"']
 
 
-@pytest.mark.parametrize("validator", ["fast", "pyshacl"])
+@pytest.mark.parametrize("validator", ["fast", pytest.param("pyshacl", marks=pytest.mark.slow)])
 def test_cli_validate_with_either_validator(validator: str, capsys: pytest.CaptureFixture[str]) -> None:
     from kg.cli import main
 

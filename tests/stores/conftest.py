@@ -152,9 +152,9 @@ def dataset_dist(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         return request.getfixturevalue("built_dist")
     except Exception as exc:  # the session build failed: fall back, but say so
         warnings.warn(f"store tests use a build without SHACL validation: {exc!r}", stacklevel=1)
-    from kg.build import assemble, write_dist
+    from kg.build import write_dist
 
-    result = assemble(validate_shapes=False)
+    result = request.getfixturevalue("assembled")  # the session's one ingest-and-reason run
     dist = tmp_path_factory.mktemp("store-build") / "dist"
     write_dist(result, dist)
     return dist

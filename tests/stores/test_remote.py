@@ -2,8 +2,8 @@
 
 `keikaku load --endpoint URL` fills the server with the built dataset; every named query, with the
 example parameters of its front matter and a few more parameter sets, then gives the same rows through
-`RemoteStore` (SPARQLWrapper + SPARQL Protocol) as through the embedded pyoxigraph store. Parameters
-travel as one-row VALUES blocks on both sides (kg.binding.bind_with_values); tests/kg/test_binding.py
+`RemoteStore` (SPARQL Protocol) as through the embedded pyoxigraph store. Parameters
+travel as VALUES blocks on both sides (kg.queries.binding.bind_with_values); tests/kg/test_binding.py
 proves that binding gives the answers of the query with the term written in place of the variable.
 """
 
@@ -27,14 +27,28 @@ from rdflib.term import Node
 
 from kg.cli import main
 from kg.errors import QueryRefused, QuerySyntaxError, QueryTimeout, StoreError
+from kg.formats import by_key
 from kg.namespaces import GRAPH as GRAPH_NS
 from kg.namespaces import ID
 from kg.queries import NamedQuery, load_registry
-from kg.reason_fast import materialise_dataset
-from kg.remote import RemoteStore, bind_with_values, load_dataset, sparql_term
-from kg.store import OxigraphStore, Store
+from kg.queries.binding import bind_with_values, sparql_term
+from kg.reason.rules import materialise_dataset
+from kg.stores import OxigraphStore, RemoteStore, Store, load_dataset
 
 pytestmark = pytest.mark.oxigraph_server
+
+
+def serialized(store: Store, text: str, key: str, bindings: dict | None = None) -> tuple[bytes, str, str]:
+    """`query_serialized` with one format key (results or RDF): (body, media type, kind)."""
+    fmt = by_key(key)
+    answer = store.query_serialized(
+        text,
+        bindings,
+        result_format=fmt if fmt.kind == "results" else by_key("json"),
+        graph_format=fmt if fmt.kind == "rdf" else by_key("turtle"),
+    )
+    return answer.body, answer.media_type, answer.kind
+
 
 KK = "https://w3id.org/keikaku/def#"
 GRAPH = "https://w3id.org/keikaku/graph/"
@@ -356,10 +370,10 @@ def test_query_serialized_json_and_csv_match_the_embedded_store(
     embedded: OxigraphStore, remote: RemoteStore
 ) -> None:
     text, bindings = load_registry()["measures-by-sdg"].bind({"sdg": "13"})
-    body, media, kind = remote.query_serialized(text, "json", bindings)
+    body, media, kind = serialized(remote, text, "json", bindings)
     assert (media, kind) == ("application/sparql-results+json", "select")
     data = json.loads(body)
-    local = json.loads(embedded.query_serialized(text, "json", bindings)[0])
+    local = json.loads(serialized(embedded, text, "json", bindings)[0])
     assert data["head"]["vars"] == local["head"]["vars"]
 
     def canon(data: dict) -> list[str]:
@@ -368,17 +382,15 @@ def test_query_serialized_json_and_csv_match_the_embedded_store(
     assert data["results"]["bindings"]
     assert canon(data) == canon(local)
 
-    body, media, kind = remote.query_serialized(text, "csv", bindings)
+    body, media, kind = serialized(remote, text, "csv", bindings)
     assert media == "text/csv"
     remote_rows = list(csv.reader(io.StringIO(body.decode("utf-8"))))
-    local_rows = list(
-        csv.reader(io.StringIO(embedded.query_serialized(text, "csv", bindings)[0].decode("utf-8")))
-    )
+    local_rows = list(csv.reader(io.StringIO(serialized(embedded, text, "csv", bindings)[0].decode("utf-8"))))
     assert remote_rows[0] == local_rows[0]
     assert sorted(remote_rows[1:]) == sorted(local_rows[1:])
     assert any("温暖化対策" in cell for row in remote_rows for cell in row)
 
-    body, media, kind = remote.query_serialized(f"ASK {{ ?e <{KK}contributesTo> ?sdg }}", "json", bindings)
+    body, media, kind = serialized(remote, f"ASK {{ ?e <{KK}contributesTo> ?sdg }}", "json", bindings)
     assert kind == "ask"
     assert json.loads(body)["boolean"] is True
 
@@ -399,7 +411,7 @@ def test_construct_through_the_remote_store(embedded: OxigraphStore, remote: Rem
         _, only_remote, only_embedded = graph_diff(to_isomorphic(got.graph), to_isomorphic(expected.graph))
         remote_nt, embedded_nt = only_remote.serialize(format="nt"), only_embedded.serialize(format="nt")
         pytest.fail(f"only remote:\n{remote_nt}\nonly embedded:\n{embedded_nt}")
-    body, media, kind = remote.query_serialized(text, "turtle", bindings)
+    body, media, kind = serialized(remote, text, "turtle", bindings)
     assert (media, kind) == ("text/turtle", "graph")
     from rdflib import Graph
 
@@ -429,7 +441,7 @@ def test_a_syntax_error_is_a_query_syntax_error(remote: RemoteStore, text: str) 
     with pytest.raises(QuerySyntaxError):
         remote.query(text)
     with pytest.raises(QuerySyntaxError):
-        remote.query_serialized(text, "json")
+        serialized(remote, text, "json")
 
 
 def test_service_and_updates_are_refused_as_queries(remote: RemoteStore) -> None:
@@ -452,7 +464,7 @@ def test_an_unreachable_endpoint_is_a_store_error_with_a_clear_message(
     store = RemoteStore(url)
     for call in (
         lambda: store.query("ASK {}"),
-        lambda: store.query_serialized("ASK {}", "json"),
+        lambda: serialized(store, "ASK {}", "json"),
         store.count,
     ):
         with pytest.raises(
@@ -471,7 +483,7 @@ def test_an_endpoint_that_does_not_answer_is_a_timeout() -> None:
         listener.listen(1)  # accepts the connection, never answers
         store = RemoteStore(f"http://127.0.0.1:{listener.getsockname()[1]}", timeout=0.5)
         with pytest.raises(QueryTimeout):
-            store.query_serialized("ASK {}", "json")
+            serialized(store, "ASK {}", "json")
         with pytest.raises(QueryTimeout):
             store.query("ASK {}")
 
@@ -479,7 +491,7 @@ def test_an_endpoint_that_does_not_answer_is_a_timeout() -> None:
 def test_a_wrong_path_is_a_clear_404(oxigraph_server) -> None:
     store = RemoteStore(oxigraph_server.url + "/nowhere/sparql")
     with pytest.raises(StoreError, match="no SPARQL endpoint"):
-        store.query_serialized("ASK {}", "json")
+        serialized(store, "ASK {}", "json")
 
 
 # ---- parameters stay one term -----------------------------------------------------------------------
@@ -493,7 +505,7 @@ def test_a_hostile_parameter_value_is_one_literal(
     text, bindings = load_registry()["search"].bind({"q": value})
     assert remote.query(text, bindings).rows == []
     assert embedded.query(text, bindings).rows == []
-    body, _, _ = remote.query_serialized(text, "json", bindings)
+    body, _, _ = serialized(remote, text, "json", bindings)
     assert json.loads(body)["results"]["bindings"] == []
 
 

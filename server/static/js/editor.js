@@ -24,10 +24,8 @@
       persistenceId: "keikaku-yasgui",
       populateFromUrl: true,
       yasqe: { autocompleters: ["prefixes", "variables"], prefixCcApi: null, resizeable: true },
-      yasr: { prefixes: {
-        kk: "https://w3id.org/keikaku/def#", sdg: "http://metadata.un.org/sdg/",
-        skos: "http://www.w3.org/2004/02/skos/core#", rdfs: "http://www.w3.org/2000/01/rdf-schema#"
-      } }
+      // the project's one prefix map (kg.namespaces.PREFIXES), written into the page by the server
+      yasr: { prefixes: config.prefixes || {} }
     });
     window.keikakuYasgui = yasgui;
     var first = yasgui.getTab();

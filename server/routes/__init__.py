@@ -1,0 +1,22 @@
+"""The HTTP routes, one module per resource; each has a `router` that `server.app` includes.
+
+Routes raise (`server.errors` answers for every status), they never build an error response
+themselves; the HTML pages of a resource are built in `server.views`.
+"""
+
+from __future__ import annotations
+
+from server.routes import gsp, ontology, publish, queries, resources, sdg, sources, sparql, ui
+
+#: in the order `create_app` includes them
+ROUTERS = (
+    sparql.router,
+    gsp.router,
+    resources.router,
+    sdg.router,
+    sources.router,
+    queries.router,
+    publish.router,
+    ontology.router,
+    ui.router,
+)
