@@ -35,7 +35,9 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.DefaultGraph |
             return Literal(term.value, lang=term.language)
         if term.datatype.value == _XSD_STRING:
             return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
+        # normalize=False: keep the lexical form as stored; rdflib would rewrite an ill-typed literal
+        # ("yes"^^xsd:boolean becomes "false"), and a shape or a report would then say something else
+        return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
     raise TypeError(f"unsupported term {term!r}")
 
 
@@ -79,7 +81,7 @@ def term_from_sparql_json(value: Mapping[str, str]) -> Node:
         return Literal(value["value"], lang=lang)
     datatype = value.get("datatype")  # "typed-literal" (the 2008 draft) carries one too
     if datatype and datatype != _XSD_STRING:
-        return Literal(value["value"], datatype=URIRef(datatype))
+        return Literal(value["value"], datatype=URIRef(datatype), normalize=False)  # as in to_rdflib
     return Literal(value["value"])
 
 

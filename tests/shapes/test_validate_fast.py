@@ -214,7 +214,11 @@ SHAPE_PREFIXES = """
 @pytest.mark.parametrize(
     ("shape", "reason"),
     [
-        ("ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:closed true .", "closed"),
+        ("ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:minCount 1 .", "property shapes only"),
+        (
+            "ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:node ex:S ] .",
+            "recursive",
+        ),
         (
             "ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; "
             'sh:sparql [ sh:select "SELECT $this WHERE { $this $PATH ?x }" ] ] .',
@@ -223,8 +227,8 @@ SHAPE_PREFIXES = """
         ("ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:expression ex:e .", "does not compile"),
         (
             "ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:node [ sh:property [ sh:path ex:p ; "
-            "sh:minCount 2 ] ] .",
-            "minCount above 1",
+            "sh:minCount 5 ] ] .",
+            "count above 4",
         ),
     ],
 )

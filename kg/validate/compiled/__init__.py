@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from kg.validate.compiled.compiler import Check, UnsupportedShape, compile_shapes
+from kg.validate.compiled.compiler import compile_shapes
 from kg.validate.compiled.runner import FastValidation, store_from_graphs, validate_store
+from kg.validate.compiled.vocabulary import Check, UnsupportedShape
 
 __all__ = [
     "Check",

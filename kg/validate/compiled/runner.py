@@ -5,6 +5,10 @@ inferred together, as published — on a thread pool: pyoxigraph releases the GI
 the threads share the cores without copying the store. Each violating row becomes an
 `sh:ValidationResult` with the properties pySHACL gives, messages with their `{?var}` placeholders filled
 in; each result is then attributed to the YAML file of the document graph that types its focus node.
+
+Terms come back as the data wrote them: `store_from_graphs` keeps a literal Oxigraph would rewrite under a
+lexical datatype (literals.py), and solutions are read without rdflib's literal normalisation, so a
+result names `"4.0"^^xsd:decimal` or `"2011-01-01"^^xsd:dateTime`, not their canonical forms.
 """
 
 from __future__ import annotations
@@ -24,8 +28,9 @@ from rdflib.term import Node
 from kg.errors import KgError
 from kg.namespaces import GRAPH, KK
 from kg.terms import to_oxigraph, to_rdflib
-from kg.validate.compiled.compiler import Check, compile_shapes, copy_path
+from kg.validate.compiled.compiler import compile_shapes
 from kg.validate.compiled.literals import original, store_forms
+from kg.validate.compiled.vocabulary import Check, copy_path
 from kg.validate.report import (
     ValidationResult,
     bind_prefixes,
