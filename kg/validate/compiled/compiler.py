@@ -61,6 +61,9 @@ from kg.errors import QuerySyntaxError
 from kg.sparql_text import where_offset
 from kg.validate.compiled.conditions import ShapeSparql
 from kg.validate.compiled.vocabulary import (
+    COUNTS,
+    ORDERINGS,
+    QUALIFIED_COUNTS,
     Check,
     UnsupportedShape,
 )
@@ -149,23 +152,10 @@ class _Compiler(ShapeSparql):
                 f"SELECT DISTINCT ?this WHERE {{ {focus} "
                 f"FILTER NOT EXISTS {{ ?this {path} {self.term(value)} }} }}",
             )
-        for min_count in g.objects(prop, SH.minCount):
-            if int(min_count) <= 0:
-                continue
-            if int(min_count) == 1:
-                query = f"SELECT DISTINCT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {path} ?any }} }}"
-            else:
-                query = (
-                    f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path} ?value }} }} "
-                    f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) < {int(min_count)})"
-                )
-            yield check(SH.MinCountConstraintComponent, query)
-        for max_count in g.objects(prop, SH.maxCount):
-            query = (
-                f"SELECT ?this WHERE {{ {focus} ?this {path} ?value }} "
-                f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {int(max_count)})"
-            )
-            yield check(SH.MaxCountConstraintComponent, query)
+        for parameter, operator, component in COUNTS:
+            for n in g.objects(prop, parameter):
+                if (query := self.count_query(focus, path, operator, int(n))) is not None:
+                    yield check(component, query)
         if self.is_true(prop, SH.uniqueLang):
             query = (
                 f"SELECT DISTINCT ?this ?_lang WHERE {{ {focus} ?this {path} ?a, ?b . "
@@ -175,21 +165,10 @@ class _Compiler(ShapeSparql):
             yield check(SH.UniqueLangConstraintComponent, query)
         for qualified in g.objects(prop, SH.qualifiedValueShape):
             conforming = self.qualified_conforms(prop, qualified, "?value", stack)
-            for low in g.objects(prop, SH.qualifiedMinCount):
-                if int(low) <= 0:
-                    continue
-                query = (
-                    f"SELECT ?this WHERE {{ {focus} "
-                    f"OPTIONAL {{ ?this {path} ?value . FILTER ({conforming}) }} }} "
-                    f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) < {int(low)})"
-                )
-                yield check(SH.QualifiedMinCountConstraintComponent, query)
-            for high in g.objects(prop, SH.qualifiedMaxCount):
-                query = (
-                    f"SELECT ?this WHERE {{ {focus} ?this {path} ?value . FILTER ({conforming}) }} "
-                    f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {int(high)})"
-                )
-                yield check(SH.QualifiedMaxCountConstraintComponent, query)
+            for parameter, operator, component in QUALIFIED_COUNTS:
+                for n in g.objects(prop, parameter):
+                    if (query := self.count_query(focus, path, operator, int(n), conforming)) is not None:
+                        yield check(component, query)
         for other in g.objects(prop, SH.disjoint):
             query = (
                 f"SELECT DISTINCT ?this ?value WHERE {{ {focus} "
@@ -204,17 +183,10 @@ class _Compiler(ShapeSparql):
                 f"{{ ?this {o} ?value FILTER NOT EXISTS {{ ?this {path} ?value }} }} }}"
             )
             yield check(SH.EqualsConstraintComponent, query)
-        for parameter, operator, component in (
-            (SH.lessThan, "<", SH.LessThanConstraintComponent),
-            (SH.lessThanOrEquals, "<=", SH.LessThanOrEqualsConstraintComponent),
-        ):
+        for parameter, operator, component in ORDERINGS:
             for other in g.objects(prop, parameter):
-                query = (
-                    f"SELECT DISTINCT ?this ?value WHERE {{ {focus} "
-                    f"?this {path} ?value . ?this {self.term(other)} ?_other . "
-                    f"FILTER (!COALESCE({self.val('?value')} {operator} {self.val('?_other')}, false)) }}"
-                )
-                yield check(component, query)
+                pattern = self.ordering_violation("?this", path, "?value", other, operator)
+                yield check(component, f"SELECT DISTINCT ?this ?value WHERE {{ {focus} {pattern} }}")
         if self.is_true(prop, SH.closed):
             query = (
                 f"SELECT DISTINCT ?this ?path ?value WHERE {{ {focus} ?this {path} ?_node . "
@@ -228,6 +200,25 @@ class _Compiler(ShapeSparql):
                 if g.value(inner, SH.path) is None:
                     raise UnsupportedShape(f"a property shape without sh:path: {inner}")
                 yield from self.property_shape(inner, values, stack)
+
+    def count_query(
+        self, focus: str, path: str, operator: str, n: int, condition: str | None = None
+    ) -> str | None:
+        """The focus nodes whose number of distinct values of `path` (satisfying `condition`, when given)
+        is `operator` n: "<" for sh:minCount / sh:qualifiedMinCount, ">" for the max counts. None when
+        the constraint cannot fail (a minimum of 0); a plain minimum of 1 is the cheaper NOT EXISTS."""
+        pattern = f"?this {path} ?value" + (f" . FILTER ({condition})" if condition is not None else "")
+        if operator == "<":
+            if n <= 0:
+                return None
+            if n == 1 and condition is None:
+                return f"SELECT DISTINCT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {path} ?any }} }}"
+            body = f"{focus} OPTIONAL {{ {pattern} }}"
+        else:
+            body = f"{focus} {pattern}"
+        return (
+            f"SELECT ?this WHERE {{ {body} }} GROUP BY ?this HAVING (COUNT(DISTINCT ?value) {operator} {n})"
+        )
 
     def sparql(self, shape: Node, focus: str) -> Iterator[Check]:
         """SPARQL-based constraints: `$this` joined with the focus nodes inside the query's WHERE group."""

@@ -25,6 +25,7 @@ from kg.validate.compiled.vocabulary import (
     MAX_DEPTH,
     MAX_NESTED_COUNT,
     NODE_KINDS,
+    ORDERINGS,
     PROPERTY_ONLY,
     SINGLE,
     XSD_STRING,
@@ -35,7 +36,8 @@ from kg.validate.compiled.vocabulary import (
 
 
 class ShapeSparql:
-    """Turns a shapes graph into `Check`s. One instance per shapes graph; fresh variable names per use.
+    """Writes the SPARQL of one shapes graph (compiler.py's `_Compiler` makes the `Check`s from it).
+    One instance per shapes graph; fresh variable names per use.
 
     Values are always read back from the lexical datatypes of literals.py where they are compared or
     their datatype is checked (a store without them pays a test of the datatype). `lexical`: the store
@@ -147,6 +149,15 @@ class ShapeSparql:
         if len(stack) > MAX_DEPTH:
             raise UnsupportedShape(f"shapes nested deeper than {MAX_DEPTH} levels at {shape}")
         return (*stack, shape)
+
+    def ordering_violation(self, var: str, path: str, value: str, other: Node, operator: str) -> str:
+        """A value of `path` at `var` (bound to `value`) not `operator` some value of `other` there:
+        sh:lessThan ("<") and sh:lessThanOrEquals ("<="), top-level (a SELECT) and nested (NOT EXISTS)."""
+        z = self.fresh() if value != "?value" else "?_other"
+        return (
+            f"{var} {path} {value} . {var} {self.term(other)} {z} . "
+            f"FILTER (!COALESCE({self.val(value)} {operator} {self.val(z)}, false))"
+        )
 
     def closed_allowed(self, shape: Node) -> list[str]:
         """The predicates a closed shape allows: its property shapes' IRI paths and sh:ignoredProperties."""
@@ -292,12 +303,10 @@ class ShapeSparql:
         for other in g.objects(prop, SH.disjoint):
             y = self.fresh()
             parts.append(f"NOT EXISTS {{ {var} {path} {y} . {var} {self.term(other)} {y} }}")
-        for parameter, operator in ((SH.lessThan, "<"), (SH.lessThanOrEquals, "<=")):
+        for parameter, operator, _ in ORDERINGS:
             for other in g.objects(prop, parameter):
-                y, z = self.fresh(), self.fresh()
                 parts.append(
-                    f"NOT EXISTS {{ {var} {path} {y} . {var} {self.term(other)} {z} . "
-                    f"FILTER (!COALESCE({self.val(y)} {operator} {self.val(z)}, false)) }}"
+                    f"NOT EXISTS {{ {self.ordering_violation(var, path, self.fresh(), other, operator)} }}"
                 )
         return "(" + " && ".join(parts) + ")" if parts else "true"
 

@@ -51,6 +51,20 @@ COMPARISONS = {
     SH.maxInclusive: ("<=", SH.MaxInclusiveConstraintComponent),
     SH.maxExclusive: ("<", SH.MaxExclusiveConstraintComponent),
 }
+#: property-shape counts: (parameter, the comparison that makes a violation, component)
+COUNTS = (
+    (SH.minCount, "<", SH.MinCountConstraintComponent),
+    (SH.maxCount, ">", SH.MaxCountConstraintComponent),
+)
+QUALIFIED_COUNTS = (
+    (SH.qualifiedMinCount, "<", SH.QualifiedMinCountConstraintComponent),
+    (SH.qualifiedMaxCount, ">", SH.QualifiedMaxCountConstraintComponent),
+)
+#: pair comparisons of property shapes: (parameter, the comparison each value must pass, component)
+ORDERINGS = (
+    (SH.lessThan, "<", SH.LessThanConstraintComponent),
+    (SH.lessThanOrEquals, "<=", SH.LessThanOrEqualsConstraintComponent),
+)
 #: parameters that compile, on a shape, to a check of each value node on its own (value-type components)
 VALUE_TYPE = (
     SH["class"],
