@@ -150,6 +150,11 @@ class KK(DefinedNamespace):
     targetValue: URIRef
     targetComparator: URIRef
     targetYear: URIRef
+    targetRelativeTo: URIRef
+    targetComparatorBasis: URIRef
+    forecast: URIRef
+    PreviousFiscalYear: URIRef
+    TargetReference: URIRef
     observationOf: URIRef
     value: URIRef
     fiscalYear: URIRef

@@ -17,7 +17,6 @@ Example:
 
 from __future__ import annotations
 
-import itertools
 import re
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,6 @@ import yaml
 from kg.extract.common import WS as _WS
 from kg.extract.common import (
     Found,
-    SourceReader,
     SpecError,
     check_fidelity,
     dump_yaml,
@@ -35,6 +33,13 @@ from kg.extract.common import (
     read_source,
 )
 from kg.extract.jp import comparator_of, fiscal_year_from_era, number, parse_quantity
+from kg.extract.tsurumi_cells import (
+    FULLWIDTH_DIGITS,
+    Locator,
+    clean_notation,
+    numbered_parts,
+    split_bullets,
+)
 from kg.paths import CURATION, PLANS, SOURCES
 
 DOCUMENT = "osaka-tsurumi/evaluation-2015"
@@ -44,89 +49,7 @@ CURATION_PATH = CURATION / f"{DOCUMENT}.yaml"
 OUTPUT_PATH = PLANS / f"{DOCUMENT}.yaml"
 PLAN_ID = "evaluation-2015"
 ID_PREFIX = f"{DOCUMENT}"  # full paths of indicators, schemes, evaluations start here
-
-# ---------------------------------------------------------------------------------------------------
-# Finding quotes in the source
-# ---------------------------------------------------------------------------------------------------
-
-Span = tuple[int, int]
-
-
-class Locator(SourceReader):
-    """The source as the curation specs read it: `resolve` a spec (see the curation file's header).
-
-    >>> loc = Locator("地域\\n活動  協議会\\n")
-    >>> loc.locate("域活動").ranges
-    ((1, 5),)
-    >>> loc.resolve({"from": "地域", "to": "協議会"}).text
-    '地域活動  協議会'
-    """
-
-    def resolve(self, spec: Any, start: int = 0) -> Found:
-        """Resolve a curation spec (see the curation file's header) to a located quote."""
-        if isinstance(spec, str):
-            return self.locate(spec, start)
-        if not isinstance(spec, dict):
-            raise SpecError(f"bad spec {spec!r}")
-        if "after" in spec:
-            start = self.resolve(spec["after"], start).end
-        nth = int(spec.get("nth", 1))
-        if "parts" in spec:
-            pieces: list[Found] = []
-            cursor = start
-            for part in spec["parts"]:
-                found = self.resolve(part, cursor)
-                pieces.append(found)
-                cursor = found.end
-            joiner = str(spec.get("join", ""))
-            return Found(tuple(r for f in pieces for r in f.ranges), joiner.join(f.text for f in pieces))
-        if "line" in spec:
-            found = self.find_line(str(spec["line"]), start, nth)
-            if "pick" in spec:
-                line = self.source[found.start : found.end]
-                offset = -1
-                for _ in range(int(spec.get("pick_nth", 1))):
-                    offset = line.find(str(spec["pick"]), offset + 1)
-                    if offset < 0:
-                        raise SpecError(f"{spec['pick']!r} not in line {line!r}")
-                s = found.start + offset
-                return self.span(s, s + len(str(spec["pick"])))
-            return found
-        if "from" in spec:
-            head = self.locate(str(spec["from"]), start, nth)
-            tail = self.locate(str(spec["to"]), head.start)
-            return self.span(head.start, tail.end)
-        if "q" in spec:
-            return self.locate(str(spec["q"]), start, nth)
-        raise SpecError(f"spec needs one of q, from/to, line, parts: {spec!r}")
-
-
-# ---------------------------------------------------------------------------------------------------
-# Generation
-# ---------------------------------------------------------------------------------------------------
-
 RATING_NOTATION = str.maketrans("ＡＢａｂ", "ABab")  # the legend prints A/B, a/b; rows mix in full width
-
-
-def split_bullets(loc: Locator, found: Found) -> list[Found]:
-    """Split a cell at the bullets that open a line (・, (1), （２）); the ・ itself is not quoted."""
-    start, end = found.start, found.end
-    text = loc.source
-    cuts: list[int] = [start]
-    for m in re.finditer(r"\n[ \u3000]*(・|\(\d\)|（[\d１-９]）)", text[start:end]):
-        cuts.append(start + m.start(1))
-    cuts.append(end)
-    pieces: list[Found] = []
-    for a, b in itertools.pairwise(cuts):
-        seg = text[a:b]
-        lead = len(seg) - len(seg.lstrip())
-        a += lead
-        if text.startswith("・", a):
-            a += 1
-        b = a + len(text[a:b].rstrip())
-        if b > a:
-            pieces.append(loc.span(a, b))
-    return pieces
 
 
 class Generator:
@@ -224,29 +147,27 @@ class Generator:
                 "parent": parent,
             }
             notes = list(item.get("notes") or [])
-            for ind in item.get("indicators") or []:
-                notes.append(self._city_indicator_note(ind))
+            for n, ind in enumerate(item.get("indicators") or [], start=1):
+                self._city_indicator(ind, stub["id"], f"city-{key.replace('/', '-')}-{n}")
             if notes:
                 stub["notes"] = notes
             stubs.append(stub)
         return stubs
 
-    def _city_indicator_note(self, ind: dict[str, Any]) -> str:
-        """The city's 成果指標 as a note: `indicators.of` can only name an element of this document."""
+    def _city_indicator(self, ind: dict[str, Any], of: str, key: str) -> None:
+        """A 成果指標 of the city's basic policy (項目 / 成果指標と目標値) as a kk:Indicator of its stub.
+
+        The city's table prints the label and the target only: no actual value, so its status is 判定不能.
+        """
         label = self.q(ind["label"])
-        target = self.q(ind["target"], label.start if ind.get("target_after_label", True) else 0)
-        year = fiscal_year_from_era(target.text)
-        reading = ""
-        if year is not None:
-            value, unit = parse_quantity(target.text)
-            reading = f"（= FY{year}, {comparator_of(target.text)} {number(value)} {unit or ''}）".replace(
-                " ）", "）"
-            )
-        return (
-            f"成果指標と目標値（区政運営基本方針、本文 char {label.start}–{label.end} / "
-            f"{target.start}–{target.end}）: 「{label.text}」 「{target.text}」{reading}. "
-            "Not a kk:Indicator here because `indicators.of` must name an element of this document."
+        target_anchor = label.start if ind.get("target_after_label", True) else 0
+        spec = {"key": key, "label": ind["label"], "target": ind["target"]}
+        note = (
+            "成果指標と目標値 of Osaka City's 区政運営基本方針 as restated in the left columns of the table; "
+            "the table prints no actual value for it (the ward reports its own outcome indicators)"
         )
+        spec["notes"] = [note, *(ind.get("notes") or [])]
+        self._indicator(spec, of, 0, target_anchor=target_anchor)
 
     # -- rating schemes -------------------------------------------------------------------------------
     def _rating_schemes(self) -> None:
@@ -261,13 +182,21 @@ class Generator:
             self.schemes[scheme["key"]] = out
 
     # -- indicators -----------------------------------------------------------------------------------
-    def _indicator(self, ind: dict[str, Any], of: str, anchor: int) -> None:
+    def _indicator(self, ind: dict[str, Any], of: str, anchor: int, target_anchor: int | None = None) -> None:
         label = self.q(ind["label"], anchor)
         out: dict[str, Any] = {"id": self.full("indicator", ind["key"]), "of": of, "label": label.quote()}
         notes = list(ind.get("notes") or [])
         unit = ind.get("unit")
+        target = None
         if ind.get("target") is not None:
-            target = self.q(ind["target"], anchor)
+            target = self.q(ind["target"], anchor if target_anchor is None else target_anchor)
+            if not re.search(r"[\d０-９]", target.text):
+                notes.append(
+                    f"目標値の欄は「{target.text}」（char {target.start}–{target.end}）で数値ではない。"
+                    f" / The target column reads 「{target.text}」, not a figure: no target value."
+                )
+                target = None
+        if target is not None:
             value, t_unit = parse_quantity(target.text)
             unit = unit or t_unit
             year = fiscal_year_from_era(target.text)
@@ -278,7 +207,8 @@ class Generator:
                     "(業績目標 are the year's targets)"
                 )
             comparator = comparator_of(target.text)
-            if not any(word in _WS.sub("", target.text) for word in ("以上", "以下", "未満", "超")):
+            printed = any(word in _WS.sub("", target.text) for word in ("以上", "以下", "未満", "超"))
+            if not printed:
                 notes.append(
                     f"目標「{target.text}」は数値のみで「以上」等の記載がない。目標水準に達すること（≥）と解した"
                     "（編集者の解釈）。 / The target prints a plain figure; read as a level to reach (≥), "
@@ -290,9 +220,29 @@ class Generator:
                 "year": year,
                 "at": target.at(),
             }
+            if not printed:
+                out["target"]["comparator_basis"] = "Curated"
+        elif ind.get("relative_target") is not None:
+            rel = ind["relative_target"]
+            target = self.q({k: v for k, v in rel.items() if k != "comparator"}, anchor)
+            # due in the report year: 「毎年」 targets are due every year, and a 業績目標 is the year's target
+            # (a year printed in it, 「平成26年度以上」, is the year compared with, not the year it is due)
+            out["target"] = {
+                "relative_to": "previous-year",
+                "comparator": rel["comparator"],
+                "year": self.fy,
+                "at": target.at(),
+            }
+            notes.append(
+                f"相対目標「{target.text}」: FY{self.fy} の実績を前年度の実績と比べる"
+                f"（{rel['comparator']}）。"
+                f"目標年度は報告年度 FY{self.fy}。 / A relative target: the FY{self.fy} value "
+                f"{rel['comparator']} the previous year's; due in the report year FY{self.fy}."
+            )
         observations = []
         for obs in ind.get("observations") or []:
-            found = self.q(obs["q"], anchor)
+            # `from_start`: a figure printed in another row of the sheet, searched from the top
+            found = self.q(obs["q"], 0 if obs.get("from_start") else anchor)
             value, o_unit = parse_quantity(found.text)
             unit = unit or o_unit
             entry: dict[str, Any] = {
@@ -300,6 +250,8 @@ class Generator:
                 "fiscal_year": obs["fiscal_year"],
                 "at": found.at(),
             }
+            if obs.get("forecast"):
+                entry["forecast"] = True
             if obs.get("notes"):
                 entry["notes"] = obs["notes"]
             observations.append(entry)
@@ -314,6 +266,54 @@ class Generator:
         ordered = {k: out[k] for k in keys if k in out}
         self.indicators.append(ordered)
 
+    # -- numbered parts of a cell that bundles several actions ((1)…(4)) -------------------------------
+    def _parts(
+        self,
+        parent: dict[str, Any],
+        cell: Found,
+        spec: dict[str, Any],
+        first_line_label: bool,
+    ) -> dict[str, str]:
+        """One child element per numbered action of `cell`; returns {number: child id}.
+
+        The parent keeps the whole cell; each child quotes its own range (label = its first line when
+        `first_line_label`, the whole action otherwise; target_state/texts = the whole action).
+        """
+        parts = numbered_parts(self.loc, cell)
+        themes = spec.get("themes") or {}
+        expected = [str(n) for n in spec.get("numbers") or []]
+        numbers = [notation.translate(FULLWIDTH_DIGITS).strip("()（）") for notation, _ in parts]
+        if expected and numbers != expected:
+            raise SpecError(f"{parent['id']}: numbered parts {numbers}, curation expects {expected}")
+        ids: dict[str, str] = {}
+        for order, ((notation, body), num) in enumerate(zip(parts, numbers, strict=True), start=1):
+            pid = f"{parent['id']}/part/{num}"
+            clean, _ = clean_notation(notation)
+            el: dict[str, Any] = {
+                "id": pid,
+                "class": parent["class"],
+                "level": parent["level"],
+                "notation": clean,
+                "order": order,
+                "parent": parent["id"],
+            }
+            if first_line_label:
+                first = self.loc.source[body.start : body.end].split("\n", 1)[0].rstrip()
+                el["label"] = self.loc.span(body.start, body.start + len(first)).quote()
+                el["target_state"] = body.quote()
+            else:
+                el["label"] = body.quote()
+            el["themes"] = themes.get(num) or parent.get("themes") or []
+            if not el["themes"]:
+                del el["themes"]
+            el["notes"] = [
+                f"part {notation} of the {parent['level']} cell {parent['id']}, which bundles "
+                f"{len(parts)} numbered actions; the parent keeps the whole cell"
+            ]
+            self.elements.append(el)
+            ids[num] = pid
+        return ids
+
     # -- outcomes (めざす状態), their strategy (戦略) and measures (具体的取組) ----------------------
     def _outcome(self, o: dict[str, Any], order: int) -> None:
         anchor = self.q(o["anchor"]).start
@@ -325,7 +325,8 @@ class Generator:
         notation_found = None
         if o.get("notation"):
             notation_found = self.q(o["notation"], anchor)
-            el["notation"] = notation_found.text
+            el["notation"], hyphen_notes = clean_notation(notation_found.text)
+            notes.extend(hyphen_notes)
             if self.q(o["notation"]).start != notation_found.start:
                 raise SpecError(f"outcome {key}: not quoted from the first occurrence of its notation")
             repeats = self.loc.count(o["notation"])
@@ -352,17 +353,25 @@ class Generator:
         if notes:
             el["notes"] = notes
         self.elements.append(el)
+        part_ids: dict[str, str] = {}
+        if o.get("parts"):
+            part_ids = self._parts(el, self.q(o["target_state"], anchor), o["parts"], first_line_label=True)
 
         for ind in o.get("indicators") or []:
-            self._indicator(ind, oid, anchor)
+            self._indicator(ind, part_ids[str(ind["part"])] if "part" in ind else oid, anchor)
 
-        strategy = self._strategy(o, oid, anchor)
+        strategy = self._strategy(o, oid, anchor, order=len(part_ids) + 1)
         ratings = o.get("ratings") or {}
         rating_notes = o.get("rating_notes") or {}
+        indicator_ids = [f"{PLAN_ID}/indicator/{ind['key']}" for ind in o.get("indicators") or []]
         for scheme_key, spec in ratings.items():
-            of = strategy if scheme_key.startswith("strategy-") else oid
-            for n, one in enumerate(spec if isinstance(spec, list) else [spec]):
+            specs = spec if isinstance(spec, list) else [spec]
+            for n, one in enumerate(specs):
                 suffix = "" if n == 0 else "-" + "abcdefgh"[n]
+                of = strategy if scheme_key.startswith("strategy-") else oid
+                if scheme_key == "outcome-individual" and len(specs) == len(indicator_ids):
+                    # 個別 = one A/B per indicator (【6-1】 prints two for its two): it rates the indicator
+                    of = indicator_ids[n]
                 self._evaluate(key, suffix, of, scheme_key, one, anchor, rating_notes)
 
         for m_order, m in enumerate((m for m in self.cur["measures"] if m.get("outcome") == key), start=1):
@@ -418,7 +427,7 @@ class Generator:
             ],
         }
 
-    def _strategy(self, o: dict[str, Any], oid: str, anchor: int) -> str:
+    def _strategy(self, o: dict[str, Any], oid: str, anchor: int, order: int = 1) -> str:
         s = o["strategy"]
         sid = f"{oid}/strategy/1"
         cell = self.q(s["text"], anchor)
@@ -427,7 +436,7 @@ class Generator:
             "id": sid,
             "class": "Policy",
             "level": "戦略",
-            "order": 1,
+            "order": order,
             "parent": oid,
             "label": cell.quote(),
         }
@@ -440,6 +449,8 @@ class Generator:
         ]
         el["notes"] = notes + list(s.get("notes") or [])
         self.elements.append(el)
+        if s.get("parts"):
+            self._parts(el, cell, s["parts"], first_line_label=False)
         return sid
 
     def _measure(self, m: dict[str, Any], parent: str, order: int, outcome: str | None) -> None:
@@ -454,7 +465,8 @@ class Generator:
             if self.q(probe).start != found.start:
                 raise SpecError(f"measure {key}: not quoted from the first occurrence of its row")
             if m.get("notation"):
-                el["notation"] = found.text
+                el["notation"], hyphen_notes = clean_notation(found.text)
+                notes.extend(hyphen_notes)
             repeats = self.loc.count(probe)
             if repeats > 1:
                 notes.append(
@@ -504,8 +516,11 @@ class Generator:
         if notes:
             el["notes"] = notes
         self.elements.append(el)
+        part_ids: dict[str, str] = {}
+        if m.get("parts"):
+            part_ids = self._parts(el, self.q(m["body"], anchor), m["parts"], first_line_label=False)
         for ind in m.get("indicators") or []:
-            self._indicator(ind, mid, anchor)
+            self._indicator(ind, part_ids[str(ind["part"])] if "part" in ind else mid, anchor)
         for scheme_key, spec in (m.get("ratings") or {}).items():
             self._evaluate(key, "", mid, scheme_key, spec, anchor, m.get("rating_notes") or {})
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
+from rdflib.term import Node
 
-from kg.namespaces import KK, TARGET_COMPARATORS
+from kg.namespaces import KK
 from kg.queries.types import sdg_code_of
 from server.views.page import LINK_PROPS, View, fmt_number, level_label, natural_key
 
@@ -86,8 +87,23 @@ def partner_types(v: View) -> list[dict[str, Any]]:
     ]
 
 
+def indicator_statuses(v: View) -> dict[str, dict[str, Node]]:
+    """The status of each indicator of this element as the `indicator-status` named query states it
+    (docs/indicator-status.md): the page and the API can never disagree, and no rule lives here."""
+    query = v.web.request.app.state.registry.get("indicator-status")
+    if query is None or next(v.g.subjects(KK.indicatorOf, v.iri), None) is None:
+        return {}
+    rows = v.web.select(query.sparql, {"element": v.iri})
+    return {str(row["indicator"]): row for row in rows if "indicator" in row}
+
+
+def _term_text(row: dict[str, Node], name: str, default: str = "") -> str:
+    return str(row[name]) if name in row else default
+
+
 def indicators(v: View) -> list[dict[str, Any]]:
     out = []
+    statuses = indicator_statuses(v)
     for ind in sorted(v.g.subjects(KK.indicatorOf, v.iri), key=lambda n: natural_key(str(n))):
         target = v.number(ind, KK.targetValue)
         comparator = v.value(ind, KK.targetComparator)
@@ -102,15 +118,8 @@ def indicators(v: View) -> list[dict[str, Any]]:
                 }
             )
         observations.sort(key=lambda o: o["year"] or "")
-        status = "no_data"
-        latest = observations[-1] if observations else None
-        if (
-            latest is not None
-            and target is not None
-            and comparator in TARGET_COMPARATORS
-            and latest["value"] is not None
-        ):
-            status = "met" if TARGET_COMPARATORS[comparator](latest["value"], target) else "not_met"
+        computed = statuses.get(str(ind), {})
+        status = str(computed.get("status", "undetermined"))
         out.append(
             {
                 "link": v.link(ind),
@@ -119,10 +128,13 @@ def indicators(v: View) -> list[dict[str, Any]]:
                 "comparator": comparator or "",
                 "target_year": target_year,
                 "observations": [o | {"value": fmt_number(o["value"])} for o in observations],
-                "status": status,
-                "before_target_year": bool(
-                    latest and target_year and latest["year"] and latest["year"] < target_year
-                ),
+                "status": status.replace(" ", "_"),
+                "status_label": _term_text(computed, "statusJa" if v.lang == "ja" else "status", status),
+                "track": _term_text(computed, "trackJa" if v.lang == "ja" else "track"),
+                "reason": _term_text(computed, "reasonJa" if v.lang == "ja" else "reason"),
+                "sheet_rating": _term_text(computed, "sheetRatingLabel"),
+                "agreement": _term_text(computed, "agreementJa" if v.lang == "ja" else "agreement"),
+                "disagrees": str(computed.get("agreement", "")) == "disagrees",
                 "sources": v.sources(ind),
             }
         )

@@ -37,6 +37,15 @@ UNLINKED: dict[str, dict[str, str]] = {
     },
     "osaka-tsurumi/evaluation-2015": {
         "evaluation-2015/outcome/1-1/measure/1-1-1": "promotion events (town walks, concerts, festivals)",
+        # 業務運営: the cells bundle four actions (1)–(4); the links sit on the actions (issue 11)
+        "evaluation-2015/outcome/gyomu-unei/strategy/1": "bundled cell: its links are on its parts (1)–(4)",
+        "evaluation-2015/outcome/gyomu-unei/measure/gyomu-unei-torikumi": "bundled cell: links on its parts",
+        **{
+            f"evaluation-2015/outcome/gyomu-unei/{cell}/part/{n}": f"{what}: no link held before the split "
+            "(the cell's 17.1 link rested on (2)); pending the SDG re-review"
+            for cell in ("strategy/1", "measure/gyomu-unei-torikumi")
+            for n, what in (("3", "国保料の収納対策"), ("4", "広告事業"))
+        },
     },
     "setagaya/basic-plan": {},
     "yokohama-izumi/policy-2024": {

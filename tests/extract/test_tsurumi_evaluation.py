@@ -22,8 +22,9 @@ SOURCE = te.SOURCE_PATH
 META = SOURCE.with_suffix(".meta.yaml")
 
 # Read from the text by hand: the ward outcomes (めざす状態) and concrete measures (具体的取組) as printed.
-OUTCOME_NOTATIONS = {"【2-1】", "【4-1】", "【4-2】", "【6‐2】", "【1-1】", "【6-1】"}  # 【6‐2】 has U+2010
-MEASURE_NOTATIONS = {"【2-1-1】", "【4-1-1】", "【4-2-1】", "【6‐2‐1】", "【1-1-1】", "【6-1-1】"}
+# 【6‐2】 and 【6‐2‐1】 are printed with U+2010; skos:notation uses U+002D (the printed form is in a note)
+OUTCOME_NOTATIONS = {"【2-1】", "【4-1】", "【4-2】", "【6-2】", "【1-1】", "【6-1】"}
+MEASURE_NOTATIONS = {"【2-1-1】", "【4-1-1】", "【4-2-1】", "【6-2-1】", "【1-1-1】", "【6-1-1】"}
 UNNUMBERED_OUTCOMES = {"gyomu-unei"}  # the (1)–(4) row under ㋑ 区民が納税者の視点で…業務運営
 UNNUMBERED_MEASURES = {"kusei-kaigi", "faq", "gyomu-unei-torikumi"}  # 区政会議, 区役所版ＦＡＱ, (1)–(4)
 INDICATOR_KEYS = {
@@ -117,7 +118,7 @@ def test_observation_and_target_offsets_hold_their_numbers(source: str, data: di
             printed = re.sub(r"\s", "", "".join(source[s:e] for s, e in _ranges(obs["at"])))
             digits = printed.translate(str.maketrans("０１２３４５６７８９", "0123456789")).replace(",", "")
             assert Decimal(str(obs["value"])) == Decimal(re.search(r"\d+(?:\.\d+)?", digits).group()), obs
-        if "target" in ind:
+        if "target" in ind and "relative_to" not in ind["target"]:
             printed = "".join(source[s:e] for s, e in _ranges(ind["target"]["at"]))
             assert te.parse_quantity(printed)[0] == Decimal(str(ind["target"]["value"])), ind["id"]
 
@@ -144,14 +145,16 @@ def test_curation_holds_no_offsets() -> None:
 
 def test_every_numbered_item_of_the_source_is_extracted_once(source: str, data: dict[str, Any]) -> None:
     printed = set(re.findall(r"【\d+[-‐]\d+(?:[-‐]\d+)?】", source))
-    assert printed == OUTCOME_NOTATIONS | MEASURE_NOTATIONS
-    notations = [e.get("notation") for e in data["elements"] if e.get("notation")]
+    assert {"【6‐2】", "【6‐2‐1】"} <= printed  # U+2010 as printed
+    assert {p.replace("‐", "-") for p in printed} == OUTCOME_NOTATIONS | MEASURE_NOTATIONS
+    notations = [e.get("notation") for e in data["elements"] if e.get("notation") and "/part/" not in e["id"]]
     assert len(notations) == len(set(notations))
 
 
 def test_outcomes(data: dict[str, Any]) -> None:
-    outcomes = [e for e in data["elements"] if e["level"] == "めざす状態"]
-    assert all(e["class"] == "Goal" for e in outcomes)
+    everything = [e for e in data["elements"] if e["level"] == "めざす状態"]
+    assert all(e["class"] == "Goal" for e in everything)
+    outcomes = [e for e in everything if "/part/" not in e["id"]]
     assert {e["notation"] for e in outcomes if "notation" in e} == OUTCOME_NOTATIONS
     assert {e["id"].rsplit("/", 1)[1] for e in outcomes if "notation" not in e} == UNNUMBERED_OUTCOMES
     assert len(outcomes) == 7
@@ -162,15 +165,15 @@ def test_outcomes(data: dict[str, Any]) -> None:
 def test_strategies_one_per_outcome(data: dict[str, Any]) -> None:
     strategies = [e for e in data["elements"] if e["level"] == "戦略"]
     assert all(e["class"] == "Policy" for e in strategies)
-    assert sorted(e["parent"] for e in strategies) == sorted(
-        e["id"] for e in data["elements"] if e["level"] == "めざす状態"
+    assert sorted(e["parent"] for e in strategies if "/part/" not in e["id"]) == sorted(
+        e["id"] for e in data["elements"] if e["level"] == "めざす状態" and "/part/" not in e["id"]
     )
     s21 = _by_id(data["elements"])["evaluation-2015/outcome/2-1/strategy/1"]
     assert [t["text"][:6] for t in s21["texts"]] == ["自律的な地域", "地域活動への", "多様な分野に"]
 
 
 def test_measures(data: dict[str, Any]) -> None:
-    measures = [e for e in data["elements"] if e["level"] == "具体的取組"]
+    measures = [e for e in data["elements"] if e["level"] == "具体的取組" and "/part/" not in e["id"]]
     assert all(e["class"] == "Measure" for e in measures)
     assert {e["notation"] for e in measures if "notation" in e} == MEASURE_NOTATIONS
     assert {e["id"].rsplit("/", 1)[1] for e in measures if "notation" not in e} == UNNUMBERED_MEASURES
@@ -195,9 +198,10 @@ def test_repeated_rows_are_merged_and_quoted_from_the_first(source: str, data: d
 
 def test_indicators(data: dict[str, Any]) -> None:
     prefix = "osaka-tsurumi/evaluation-2015/indicator/"
-    assert {i["id"].removeprefix(prefix) for i in data["indicators"]} == INDICATOR_KEYS
+    ward = {i["id"].removeprefix(prefix) for i in data["indicators"] if "/indicator/city-" not in i["id"]}
+    assert ward == INDICATOR_KEYS
     element_ids = {e["id"] for e in data["elements"]}
-    assert all(i["of"] in element_ids for i in data["indicators"])
+    assert all(i["of"] in element_ids for i in data["indicators"] if "/indicator/city-" not in i["id"])
 
 
 def test_indicator_2_1_target_and_actuals(data: dict[str, Any]) -> None:
@@ -227,7 +231,37 @@ def test_other_targets(data: dict[str, Any]) -> None:
         2015: 2148171,
         2014: 916339,
     }
-    assert "target" not in inds[p + "gyomu-unei-2"]  # 「毎年、前年度収納率を上回る。」 has no value
+    # 「毎年、前年度収納率を上回る。」: a relative target, no value, due in the report year
+    rel = inds[p + "gyomu-unei-2"]["target"]
+    assert "value" not in rel
+    assert (rel["relative_to"], rel["comparator"], rel["year"]) == ("previous-year", ">", 2015)
+    assert te.SOURCE_PATH.read_text(encoding="utf-8")[slice(*rel["at"])] == "毎年、前年度収納率を上回る。"
+    rel4 = inds[p + "gyomu-unei-torikumi-4"]["target"]  # 「平成26年度以上の歳入の確保」: ≥ FY2014, due FY2015
+    assert (rel4["relative_to"], rel4["comparator"], rel4["year"]) == ("previous-year", "≥", 2015)
+    # a bare figure: the comparator is our reading; 「以上」 printed: the document's
+    assert t41["comparator_basis"] == "Curated"
+    assert "comparator_basis" not in t42
+    curated = {i["id"].removeprefix(p) for i in inds.values() if i.get("target", {}).get("comparator_basis")}
+    assert curated == {"4-1", "gyomu-unei-1", "gyomu-unei-torikumi-1"}
+
+
+def test_forecasts_are_flagged(data: dict[str, Any]) -> None:
+    """「(出納閉鎖時（6/1）の最終予測)」 is printed beside the 収納率 91.1％ (outcome, measure)."""
+    flagged = {
+        (i["id"].rsplit("/", 1)[1], o["fiscal_year"])
+        for i in data["indicators"]
+        for o in i.get("observations", [])
+        if o.get("forecast")
+    }
+    assert flagged == {("gyomu-unei-3", 2015), ("gyomu-unei-torikumi-3", 2015)}
+
+
+def test_notations_use_one_hyphen_and_keep_the_printed_form_in_a_note(data: dict[str, Any]) -> None:
+    for e in data["elements"]:
+        notation = e.get("notation", "")
+        assert not re.search("[\u2010-\u2013\uff0d]", notation), e["id"]
+    six_two = _by_id(data["elements"])["evaluation-2015/outcome/6-2"]
+    assert any("printed 【6‐2】" in n for n in six_two["notes"])
 
 
 def test_no_met_flag_is_typed_in() -> None:
@@ -242,6 +276,13 @@ def test_every_rating_is_a_code_of_its_scheme(source: str, data: dict[str, Any])
     schemes = _by_id(data["rating_schemes"])
     assert len(data["evaluations"]) == 7 * 4 + 1 + 7 * 2  # 【6-1】 has a second 個別
     elements = {e["id"] for e in data["elements"]}
+    # 個別 rates the indicator where the row prints one per indicator (the duplicate 自己評価 row on the
+    # outcome page was 個別 and 全体 of the same outcome)
+    elements |= {"evaluation-2015/indicator/" + i["id"].rsplit("/", 1)[1] for i in data["indicators"]}
+    individual = {ev["of"] for ev in data["evaluations"] if ev["scheme"].endswith("/outcome-individual")}
+    assert individual == {
+        "evaluation-2015/indicator/" + k for k in ("2-1", "4-1", "4-2", "6-2", "1-1", "6-1", "6-1-b")
+    } | {"evaluation-2015/outcome/gyomu-unei"}
     for ev in data["evaluations"]:
         codes = {c["notation"] for c in schemes[ev["scheme"]]["codes"]}
         assert ev["rating"] in codes, ev
@@ -303,12 +344,25 @@ def test_the_engine_ingests_it() -> None:
     from rdflib import RDF
 
     from kg.ingest import DocumentIngester, Vocabulary, load_ontology
-    from kg.namespaces import KK
+    from kg.namespaces import ID, KK
 
     graph = DocumentIngester(te.OUTPUT_PATH, Vocabulary.load(load_ontology())).run()
-    assert len(set(graph.subjects(RDF.type, KK.Indicator))) == len(INDICATOR_KEYS)
-    assert len(set(graph.subjects(RDF.type, KK.Measure))) == 9
+    assert len(set(graph.subjects(RDF.type, KK.Indicator))) == len(INDICATOR_KEYS) + sum(
+        len(v) for v in CITY_INDICATORS.values()
+    )
+    city = ID["osaka/kusei-unei-kihon-hoshin/2/3/a"]
+    assert len(set(graph.objects(city, KK.hasIndicator))) == 2  # 窓口の応対 80％, 覆面調査 3.5点
+    assert len(set(graph.subjects(RDF.type, KK.Measure))) == 9 + 4  # + the four parts of 業務運営's 取組
     assert len(set(graph.subjects(RDF.type, KK.Evaluation))) == 43
+    relative = set(graph.subjects(KK.targetRelativeTo, KK.PreviousFiscalYear))
+    assert {str(i).rsplit("/", 1)[1] for i in relative} == {
+        "gyomu-unei-2",
+        "gyomu-unei-3",
+        "gyomu-unei-4",
+        "gyomu-unei-torikumi-4",
+    }
+    assert len(set(graph.subjects(KK.forecast, None))) == 2
+    assert len(set(graph.subjects(KK.targetComparatorBasis, KK.Curated))) == 3
 
 
 # ---- helpers ---------------------------------------------------------------------------------------
@@ -373,3 +427,127 @@ def test_check_mode(
     assert main(["extract", "--check", te.DOCUMENT]) == 1
     assert "stale:" in capsys.readouterr().err
     assert stale.read_bytes() == before
+
+
+# ---- cells that bundle numbered actions ------------------------------------------------------------
+
+PARTS = {
+    # parent → the first characters of each part's label, as printed after (1)…(4)
+    "evaluation-2015/outcome/gyomu-unei": [
+        "歳出の削減",
+        "未収金対策の強化（介",
+        "未収金対策の強化（国",
+        "歳入の確保",
+    ],
+    "evaluation-2015/outcome/gyomu-unei/strategy/1": ["省エネルギー", "電話、文書", "区長マネジ", "行政財産"],
+    "evaluation-2015/outcome/gyomu-unei/measure/gyomu-unei-torikumi": [
+        "区庁舎耐震",
+        "介護保険制",
+        "①保険料の",
+        "１階玄関ホ",
+    ],
+}
+
+
+def test_bundled_cells_are_split_into_their_numbered_actions(source: str, data: dict[str, Any]) -> None:
+    elements = _by_id(data["elements"])
+    for parent, heads in PARTS.items():
+        parts = [e for e in data["elements"] if e.get("parent") == parent and "/part/" in e["id"]]
+        assert [e["notation"] for e in parts] == ["(1)", "(2)", "(3)", "(4)"], parent
+        assert [e["label"]["text"][: len(h)] for e, h in zip(parts, heads, strict=True)] == heads
+        whole = _ranges(elements[parent].get("target_state", elements[parent]["label"])["at"])
+        for e in parts:
+            ((s, t),) = _ranges(e["label"]["at"])
+            # its own range, inside the parent's cell, right after its printed notation
+            assert any(a <= s and t <= b for a, b in whole), e["id"]
+            assert re.sub(r"\s", "", source[s - 3 : s]) in {e["notation"], "（" + e["notation"][1] + "）"}
+            assert e["class"] == elements[parent]["class"] and e["level"] == elements[parent]["level"]
+    # the outcome parts are short: the heading only, the paragraph as target_state
+    assert (
+        elements["evaluation-2015/outcome/gyomu-unei/part/1"]["label"]["text"]
+        == "歳出の削減（庁舎等の維持管理費）"
+    )
+
+
+def test_indicators_of_the_parts(data: dict[str, Any]) -> None:
+    of = {i["id"].rsplit("/", 1)[1]: i["of"] for i in data["indicators"]}
+    base = "evaluation-2015/outcome/gyomu-unei"
+    assert {k: v.removeprefix(base) for k, v in of.items() if k.startswith("gyomu-unei")} == {
+        "gyomu-unei-1": "/part/1",
+        "gyomu-unei-2": "/part/2",
+        "gyomu-unei-3": "/part/3",
+        "gyomu-unei-3b": "/part/3",
+        "gyomu-unei-4": "/part/4",
+        "gyomu-unei-torikumi-1": "/measure/gyomu-unei-torikumi/part/1",
+        "gyomu-unei-torikumi-2": "/measure/gyomu-unei-torikumi/part/2",
+        "gyomu-unei-torikumi-3": "/measure/gyomu-unei-torikumi/part/3",
+        "gyomu-unei-torikumi-3b": "/measure/gyomu-unei-torikumi/part/3",
+        "gyomu-unei-torikumi-4": "/measure/gyomu-unei-torikumi/part/4",
+    }
+
+
+def test_sdg_links_of_split_cells_moved_to_the_action_their_evidence_is_in() -> None:
+    import yaml
+
+    from kg.paths import ALIGNMENTS
+
+    links = yaml.safe_load(
+        (ALIGNMENTS / "osaka-tsurumi" / "evaluation-2015.yaml").read_text(encoding="utf-8")
+    )
+    moved = {
+        (a["element"].removeprefix("evaluation-2015/outcome/gyomu-unei"), a["sdg"])
+        for a in links["alignments"]
+        if a["element"].startswith("evaluation-2015/outcome/gyomu-unei")
+    }
+    assert moved == {
+        ("/part/1", "7.3"),
+        ("/part/4", "17.1"),
+        ("/strategy/1/part/1", "7.3"),
+        ("/strategy/1/part/2", "17.1"),
+        ("/measure/gyomu-unei-torikumi/part/1", "7.3"),
+        ("/measure/gyomu-unei-torikumi/part/2", "17.1"),
+    }
+    assert len(links["alignments"]) == 27  # none lost
+
+
+# ---- the city's 成果指標 table -----------------------------------------------------------------------
+
+#: stub item → (target value, unit) of each 成果指標 in the 項目 / 成果指標と目標値 columns, read by hand
+#: (every target 「H29年度までに…以上」 = FY2017, ≥; 1/3/a prints 「継続実施」, no figure)
+CITY_INDICATORS = {
+    "1/1/a": [(50, "%")],
+    "1/2/a": [(50, "%")],
+    "1/2/i": [(50, "%")],
+    "1/3/a": [(None, None)],
+    "1/3/i": [(1, "件")],
+    "1/3/u": [(1, "件")],
+    "1/4/a": [(50, "%")],
+    "1/4/i": [(50, "%")],
+    "2/1": [(60, "%")] * 4,
+    "2/2": [(60, "%")],
+    "2/2/a": [(80, "%")],
+    "2/3/a": [(80, "%"), (3.5, "点")],
+    "2/3/i": [(60, "%")],
+}
+
+
+def test_city_indicators_are_indicators_of_the_city_items(source: str, data: dict[str, Any]) -> None:
+    base = "osaka/kusei-unei-kihon-hoshin/"
+    got: dict[str, list[tuple[Any, Any]]] = {}
+    for i in data["indicators"]:
+        if "/indicator/city-" not in i["id"]:
+            continue
+        got.setdefault(i["of"].removeprefix(base), []).append(
+            (i.get("target", {}).get("value"), i.get("unit"))
+        )
+        assert "observations" not in i  # the city's table prints no actual value
+        if "target" in i:
+            t = i["target"]
+            assert (t["comparator"], t["year"]) == ("≥", 2017), i["id"]
+            printed = re.sub(r"\s", "", "".join(source[s:e] for s, e in _ranges(t["at"])))
+            assert printed.startswith("H29年度までに") and printed.endswith("以上"), printed
+        (s, e), *_ = _ranges(i["label"]["at"])
+        assert re.sub(r"\s", "", source[s:e]) == re.sub(r"\s", "", i["label"]["text"])
+    assert got == CITY_INDICATORS
+    stubs = {s["id"] for s in data["stubs"]}
+    assert all(i["of"] in stubs for i in data["indicators"] if "/indicator/city-" in i["id"])
