@@ -20,15 +20,20 @@ class SourceError(KgError):
 
     exit_code = 2
 
-    def __init__(self, message: str, path: Path | str | None = None, line: int | None = None) -> None:
+    def __init__(
+        self, message: str, path: Path | str | None = None, line: int | None = None, rule: str | None = None
+    ) -> None:
         self.path = Path(path) if path is not None else None
         self.line = line
+        self.rule = rule
         where = ""
         if self.path is not None:
             where = f"{self.path}"
             if line is not None:
                 where += f":{line}"
             where += ": "
+        if rule:
+            where += f"[{rule}] "
         super().__init__(f"{where}{message}")
         self.message = message
 

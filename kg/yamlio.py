@@ -11,9 +11,10 @@ from kg.errors import SourceError
 
 
 class LineDict(dict):
-    """A mapping that knows the line (1-based) where it started in its file."""
+    """A mapping that knows the line (1-based) where it started in its file, and where each key is."""
 
     line: int = 0
+    key_lines: dict[Any, int] | None = None
 
 
 class _Loader(yaml.SafeLoader):
@@ -23,6 +24,11 @@ class _Loader(yaml.SafeLoader):
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     mapping = LineDict(loader.construct_mapping(node, deep=True))
     mapping.line = node.start_mark.line + 1
+    keys: dict[Any, int] = {}
+    for key_node, _value in node.value:
+        if isinstance(key_node, yaml.ScalarNode):
+            keys.setdefault(loader.construct_object(key_node), key_node.start_mark.line + 1)
+    mapping.key_lines = keys
     return mapping
 
 
@@ -62,6 +68,15 @@ def load_yaml_text(text: str, path: Path | str | None = None) -> Any:
         raise SourceError(f"YAML syntax error: {problem}", path, mark.line + 1 if mark else None) from exc
 
 
-def line_of(value: Any) -> int | None:
-    """The line a mapping started at, when known."""
+def line_of(value: Any, key: Any = None) -> int | None:
+    """The line a mapping started at, or the line of its `key` when given, when known.
+
+    >>> m = load_yaml_text("a: 1\\nb:\\n  c: 2\\n")
+    >>> line_of(m), line_of(m, "b"), line_of(m["b"], "c")
+    (1, 2, 3)
+    """
+    if key is not None:
+        found = (getattr(value, "key_lines", None) or {}).get(key)
+        if found:
+            return int(found)
     return getattr(value, "line", None) or None

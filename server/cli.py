@@ -9,6 +9,7 @@ this module adds one subcommand to `kg.cli.make_parser()`. FastAPI and uvicorn a
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,11 +20,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the SPARQL endpoint, linked data and the query API (blocks until stopped)."""
     import uvicorn
 
+    from kg.errors import KgError
     from server.app import create_app
     from server.settings import Settings
 
     settings = Settings.from_env(store_url=args.store, dist=Path(args.dist))
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    try:
+        app = create_app(settings)
+    except KgError as exc:  # a store that cannot open, writes that would be lost: said, not a traceback
+        print(f"keikaku serve: {exc}", file=sys.stderr)
+        return 2
+    # SIGTERM ends the server within `shutdown_timeout_s` plus the lifespan's stop (workers killed)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout_s)),
+    )
     return 0
 
 

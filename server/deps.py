@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import threading
 
 from fastapi import Depends, Request
 
@@ -11,6 +10,7 @@ from kg.queries import NamedQuery
 from kg.stores import Store
 from server.errors import HttpProblem
 from server.execution import Executor, InlineExecutor
+from server.execution.writes import WriteGate
 from server.settings import Settings
 
 _REALM = 'Bearer realm="keikaku"'
@@ -53,7 +53,7 @@ def get_executor(request: Request, store: Store = Depends(get_store)) -> Executo
     return executor
 
 
-def get_write_lock(request: Request) -> threading.Lock:
+def get_write_lock(request: Request) -> WriteGate:
     """Serialises writes (update + snapshot refresh) so workers never load a half-applied change."""
     return request.app.state.write_lock
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from kg import errors as e
 
@@ -98,11 +98,15 @@ def refuse_other_methods(router: APIRouter, path: str, allowed: Sequence[str]) -
     Starlette's own 405 would come from the first of those routes and name only its method."""
     allow = ", ".join(allowed)
 
-    async def method_not_allowed(_: Request) -> Response:
-        raise HttpProblem(405, f"allowed: {allow} / 許可されたメソッド: {allow}", {"Allow": allow})
+    class MethodNotAllowed:
+        """An ASGI endpoint: Starlette gives a route of a class no method list, so it matches every
+        method, standard or not (PROPFIND …); the routes of the allowed methods come first."""
 
-    others = [m for m in HTTP_METHODS if m not in allowed]
-    router.add_route(path, method_not_allowed, methods=others, include_in_schema=False)
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            message = f"allowed: {allow} / 許可されたメソッド: {allow}"
+            await problem(405, message, {"Allow": allow})(scope, receive, send)
+
+    router.add_route(path, MethodNotAllowed(), include_in_schema=False)
 
 
 class BodyTooLarge(HttpProblem):
@@ -163,7 +167,9 @@ def install(app: FastAPI) -> None:
         if status >= 500 and not isinstance(exc, e.QueryTimeout):
             log.error("internal error: %s", exc, exc_info=exc)
             return problem(500, INTERNAL)
-        return problem(status, str(exc))
+        # a busy refusal (full queue, the client's share taken) says when to come back (RFC 9110 §10.2.3)
+        retry = getattr(exc, "retry_after_s", None)
+        return problem(status, str(exc), {"Retry-After": str(retry)} if retry else None)
 
     @app.exception_handler(HttpProblem)
     async def _http_problem(_: Request, exc: HttpProblem) -> JSONResponse:

@@ -56,6 +56,32 @@ class Settings(BaseSettings):
     # how long a query may wait for a free worker before 503
     queue_timeout_s: float = Field(default=30.0, gt=0, validation_alias="KEIKAKU_QUEUE_TIMEOUT")
     worker_memory_mb: int = Field(default=4096, ge=0)  # address-space limit of each worker (0 = none)
+    # admission (issue 10): requests allowed to wait for a worker (None = 4 x workers; beyond, 503 at
+    # once) and workers-or-queue places one client address may hold (None = workers - 1, at least 1)
+    max_queue: int | None = Field(default=None, ge=0)
+    client_limit: int | None = Field(default=None, ge=1)  # None = all workers, but no queue place
+    # in front of the threadpool (server/execution/admission.py): requests that may run queries in
+    # threads at once (None = 4 x workers + 8, at most 32 of anyio's 40 threads), how many more may
+    # wait on the event loop (no thread held) for up to `queue_timeout_s`, and per client address
+    admission_slots: int | None = Field(default=None, ge=1)
+    admission_queue: int = Field(default=256, ge=0)
+    client_queue: int = Field(default=8, ge=1)
+    # SPARQL Update and graph-store writes: stopped after this many seconds (the worker evaluating
+    # it is killed, the store is left as it was); at most `max_queued_writes` wait for the write lock
+    update_timeout_s: float = Field(default=30.0, gt=0)
+    max_queued_writes: int = Field(default=4, ge=0)
+    # LOAD <url> is refused unless the URL starts with one of these (none by default: the endpoint
+    # never calls out); e.g. KEIKAKU_LOAD_ALLOW='["https://example.org/data/"]'
+    load_allow: tuple[str, ...] = ()
+    # a write token on an in-memory store loses every write at restart: refused unless this says so
+    ephemeral_writes: bool = False
+    # uvicorn's graceful-shutdown limit, so SIGTERM always ends the server
+    shutdown_timeout_s: float = Field(default=5.0, gt=0)
+
+    @property
+    def slots(self) -> int:
+        """`admission_slots`, or its default for `query_workers`."""
+        return self.admission_slots or min(32, 4 * max(self.query_workers, 1) + 8)
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

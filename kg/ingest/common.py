@@ -83,11 +83,32 @@ class Where:
     path: Path
     line: int | None = None
 
-    def at(self, value: Any) -> Where:
-        return Where(self.path, line_of(value) or self.line)
+    def at(self, value: Any, key: Any = None) -> Where:
+        """The line of `value` (a mapping), or of its `key` when given; else this one."""
+        return Where(self.path, line_of(value, key) or self.line)
 
-    def fail(self, message: str) -> None:
-        raise SourceError(message, self.path, self.line)
+    def fail(self, message: str, rule: str | None = None) -> None:
+        raise SourceError(message, self.path, self.line, rule)
+
+    def mapping(self, value: Any, what: str) -> dict[str, Any]:
+        """`value` when it is a mapping, else a SourceError naming `what` (rule `type`)."""
+        if not isinstance(value, dict):
+            self.fail(f"{what} must be a mapping, got {type(value).__name__} {value!r:.60}", "type")
+        return value
+
+    def sequence(self, value: Any, what: str) -> list[Any]:
+        """`value` when it is a list (None → []), else a SourceError naming `what` (rule `type`)."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(f"{what} must be a list, got {type(value).__name__} {value!r:.60}", "type")
+        return value
+
+    def integer(self, value: Any, what: str) -> int:
+        """`value` when it is an integer (not a boolean), else a SourceError (rule `type`)."""
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(f"{what} must be an integer, got {type(value).__name__} {value!r:.60}", "type")
+        return value
 
 
 @dataclass
@@ -122,8 +143,12 @@ class SourceText:
 def source_ranges(at: Any, where: Where) -> list[tuple[int, int]]:
     if isinstance(at, list) and len(at) == 2 and all(isinstance(x, int) for x in at):
         return [(at[0], at[1])]
-    if isinstance(at, list) and at and all(isinstance(p, list) and len(p) == 2 for p in at):
-        return [(int(p[0]), int(p[1])) for p in at]
+    if (
+        isinstance(at, list)
+        and at
+        and all(isinstance(p, list) and len(p) == 2 and all(isinstance(x, int) for x in p) for p in at)
+    ):
+        return [(p[0], p[1]) for p in at]
     where.fail(f"`at` must be [start, end] or a list of such pairs, got {at!r}")
     return []
 

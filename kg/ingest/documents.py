@@ -47,6 +47,8 @@ class DocumentIngester:
         self.graph = Graph()
         self.plan_iris: set[URIRef] = set()
         self.element_plan: dict[URIRef, URIRef] = {}
+        self.ids: dict[URIRef, int | None] = {}
+        self.notations: dict[tuple[URIRef, str], int | None] = {}
 
     # ---- identifiers -----------------------------------------------------------------------------
     def local(self, rel: str) -> URIRef:
@@ -71,24 +73,40 @@ class DocumentIngester:
     # ---- the whole document ----------------------------------------------------------------------
     def run(self) -> Graph:
         self._source_resource()
-        for plan in self.data.get("plans") or []:
-            self._plan(plan)
-        for stub in self.data.get("stubs") or []:
-            self._element(stub, stub=True)
-        for element in self.data.get("elements") or []:
-            self._element(element, stub=False)
-        for partner in self.data.get("partners") or []:
-            self._partner(partner)
-        for unit in self.data.get("units") or []:
-            self._unit(unit)
-        for scheme in self.data.get("rating_schemes") or []:
-            self._rating_scheme(scheme)
-        for indicator in self.data.get("indicators") or []:
-            self._indicator(indicator)
-        for evaluation in self.data.get("evaluations") or []:
-            self._evaluation(evaluation)
+        for key, ingest in (
+            ("plans", self._plan),
+            ("stubs", lambda item: self._element(item, stub=True)),
+            ("elements", lambda item: self._element(item, stub=False)),
+            ("partners", self._partner),
+            ("units", self._unit),
+            ("rating_schemes", self._rating_scheme),
+            ("indicators", self._indicator),
+            ("evaluations", self._evaluation),
+        ):
+            for item in self.where.at(self.data, key).sequence(self.data.get(key), f"`{key}`"):
+                where = self.where.at(self.data, key).at(item)
+                if not isinstance(item, dict):
+                    where.fail(f"an item of `{key}` must be a mapping, got {item!r:.60}", "type")
+                try:
+                    ingest(item)
+                except (TypeError, ValueError, AttributeError, KeyError) as exc:
+                    # a value of a shape the checks did not foresee: name the item, not a traceback
+                    detail = f"{type(exc).__name__}: {exc}"[:200]
+                    if isinstance(exc, KeyError):
+                        detail = f"missing key {exc}"
+                    where.fail(f"malformed item of `{key}` {item.get('id', '')!s:.60} ({detail})", "type")
         self._close_plans()
         return self.graph
+
+    def _claim(self, iri: URIRef, ref: Any, where: Where) -> None:
+        """Every id is defined once per document (rule `unique-id`)."""
+        if iri in self.ids:
+            first = self.ids[iri]
+            where.fail(
+                f"IDの重複 / duplicate id {ref!r}" + (f" (first defined at line {first})" if first else ""),
+                "unique-id",
+            )
+        self.ids[iri] = where.line
 
     def _source_resource(self) -> None:
         src = SOURCE[self.document]
@@ -123,6 +141,7 @@ class DocumentIngester:
         if not isinstance(plan, dict) or "id" not in plan:
             where.fail("a plan needs an `id`")
         iri = self.local(plan["id"])
+        self._claim(iri, plan["id"], where)
         self.plan_iris.add(iri)
         self.element_plan[iri] = iri
         g = self.graph
@@ -140,6 +159,7 @@ class DocumentIngester:
             g.add((iri, KK.planType, self.vocab.concept(KK.PlanTypeScheme, plan["plan_type"], where)))
         period = plan.get("period")
         if period:
+            where.at(plan, "period").mapping(period, "`period`")
             if period.get("start") is not None:
                 g.add((iri, KK.periodStart, Literal(str(period["start"]), datatype=XSD.gYear)))
             if period.get("end") is not None:
@@ -164,7 +184,10 @@ class DocumentIngester:
         where = self.where.at(element)
         if not isinstance(element, dict) or "id" not in element:
             where.fail("an element needs an `id`")
+        if not isinstance(element["id"], str):
+            where.at(element, "id").fail(f"`id` must be a string, got {element['id']!r:.60}", "type")
         iri = self.full(element["id"]) if stub else self.local(element["id"])
+        self._claim(iri, element["id"], where)
         cls_name = element.get("class")
         if cls_name not in CLASSES:
             where.fail(
@@ -190,13 +213,24 @@ class DocumentIngester:
         if element.get("level"):
             g.add((iri, KK.localLevel, self.vocab.concept(KK.ElementLevelScheme, element["level"], where)))
         if element.get("order") is not None:
-            g.add((iri, KK.order, Literal(int(element["order"]), datatype=XSD.integer)))
+            order = where.at(element, "order").integer(element["order"], f"element {element['id']}: `order`")
+            g.add((iri, KK.order, Literal(order, datatype=XSD.integer)))
         parent_ref = element.get("parent")
         if not parent_ref:
             where.fail(f"element {element['id']} needs a `parent` (a plan or an element)")
         parent = self.full(parent_ref) if stub else self.local(parent_ref)
         if parent not in self.element_plan:
             where.fail(f"element {element['id']}: parent {parent_ref!r} is not defined before it")
+        if element.get("notation") is not None:
+            key = (parent, str(element["notation"]))
+            if key in self.notations:
+                first = self.notations[key]
+                where.at(element, "notation").fail(
+                    f"番号の重複 / duplicate notation {key[1]!r} among the children of {parent_ref!r}"
+                    + (f" (first at line {first})" if first else ""),
+                    "unique-notation",
+                )
+            self.notations[key] = where.at(element, "notation").line
         g.add((parent, CHILD_PROPERTY[cls], iri))
         g.add((iri, KK.isPartOf, parent))
         plan = self.element_plan[parent]
@@ -217,6 +251,7 @@ class DocumentIngester:
             self.quote(iri, SKOS.hiddenLabel, variant, where)
         boxes = element.get("partner_types")
         if boxes:
+            where.at(element, "partner_types").mapping(boxes, "`partner_types`")
             self._partner_boxes(iri, boxes, where.at(boxes))
         for partner in element.get("partners") or []:
             g.add((iri, KK.involvesPartner, self.full(partner)))
@@ -245,8 +280,10 @@ class DocumentIngester:
 
     def _relations(self, iri: URIRef, item: dict[str, Any], where: Where) -> None:
         """Cross-plan links: the short triple plus a reified statement with basis and evidence."""
-        for n, rel in enumerate(item.get("relations") or [], start=1):
+        rels = where.at(item, "relations").sequence(item.get("relations"), "`relations`")
+        for n, rel in enumerate(rels, start=1):
             rwhere = where.at(rel)
+            rwhere.mapping(rel, "a relation")
             predicate = RELATIONS.get(rel.get("type"))
             if predicate is None or not rel.get("target"):
                 rwhere.fail(f"a relation needs `type` ({', '.join(RELATIONS)}) and `target`")
@@ -272,6 +309,7 @@ class DocumentIngester:
     def _partner(self, partner: Any) -> None:
         where = self.where.at(partner)
         iri = self.full(partner["id"])
+        self._claim(iri, partner["id"], where)
         g = self.graph
         g.add((iri, RDF.type, KK.Partner))
         self.quote(iri, RDFS.label, partner["label"], where)
@@ -288,6 +326,7 @@ class DocumentIngester:
     def _unit(self, unit: Any) -> None:
         where = self.where.at(unit)
         iri = self.full(unit["id"])
+        self._claim(iri, unit["id"], where)
         g = self.graph
         g.add((iri, RDF.type, ORG.OrganizationalUnit))
         g.add((iri, ORG.unitOf, ID[self.municipality]))
@@ -299,6 +338,7 @@ class DocumentIngester:
     def _rating_scheme(self, scheme: Any) -> None:
         where = self.where.at(scheme)
         iri = self.full(scheme["id"])
+        self._claim(iri, scheme["id"], where)
         g = self.graph
         g.add((iri, RDF.type, SKOS.ConceptScheme))
         if scheme.get("label"):
@@ -327,9 +367,12 @@ class DocumentIngester:
     def _indicator(self, indicator: Any) -> None:
         where = self.where.at(indicator)
         iri = self.full(indicator["id"])
+        self._claim(iri, indicator["id"], where)
         g = self.graph
         g.add((iri, RDF.type, KK.Indicator))
-        of = self.local(indicator["of"])
+        stubs = {str(s.get("id")) for s in self.data.get("stubs") or [] if isinstance(s, dict)}
+        # `of` names an element of this document, or a stub by its full path (a city plan's item)
+        of = self.full(indicator["of"]) if indicator["of"] in stubs else self.local(indicator["of"])
         g.add((iri, KK.indicatorOf, of))
         g.add((of, KK.hasIndicator, iri))
         self.quote(iri, RDFS.label, indicator["label"], where)
@@ -337,6 +380,7 @@ class DocumentIngester:
             g.add((iri, KK.unit, Literal(str(indicator["unit"]))))
         target = indicator.get("target")
         if target:
+            where.at(indicator, "target").mapping(target, "`target`")
             twhere = where.at(target)
             if target.get("value") is not None:
                 g.add((iri, KK.targetValue, Literal(str(target["value"]), datatype=XSD.decimal)))
@@ -347,6 +391,14 @@ class DocumentIngester:
                 g.add((iri, KK.targetComparator, Literal(comparator)))
             if target.get("year") is not None:
                 g.add((iri, KK.targetYear, Literal(str(target["year"]), datatype=XSD.gYear)))
+            if target.get("relative_to") is not None:  # a relative target (「前年度を上回る」)
+                if target["relative_to"] != "previous-year":
+                    twhere.fail("relative_to must be previous-year")
+                g.add((iri, KK.targetRelativeTo, KK.PreviousFiscalYear))
+            if target.get("comparator_basis") is not None:  # Curated: the text prints no 以上 etc.
+                if target["comparator_basis"] not in ("Explicit", "Curated"):
+                    twhere.fail("comparator_basis must be Explicit or Curated")
+                g.add((iri, KK.targetComparatorBasis, KK[target["comparator_basis"]]))
             if target.get("at"):
                 for start, end in source_ranges(target["at"], twhere):
                     g.add((iri, PROV.wasDerivedFrom, fragment(self.document, start, end)))
@@ -357,6 +409,8 @@ class DocumentIngester:
             g.add((node, KK.observationOf, iri))
             g.add((node, KK.value, Literal(str(obs["value"]), datatype=XSD.decimal)))
             g.add((node, KK.fiscalYear, Literal(str(obs["fiscal_year"]), datatype=XSD.gYear)))
+            if obs.get("forecast"):
+                g.add((node, KK.forecast, Literal(True)))
             if obs.get("at"):
                 for start, end in source_ranges(obs["at"], owhere):
                     g.add((node, PROV.wasDerivedFrom, fragment(self.document, start, end)))
@@ -366,6 +420,7 @@ class DocumentIngester:
     def _evaluation(self, evaluation: Any) -> None:
         where = self.where.at(evaluation)
         iri = self.full(evaluation["id"])
+        self._claim(iri, evaluation["id"], where)
         g = self.graph
         g.add((iri, RDF.type, KK.Evaluation))
         g.add((iri, KK.evaluationOf, self.local(evaluation["of"])))

@@ -61,6 +61,9 @@ def make_executor(store: Store, settings: Settings) -> Executor:
             settings.query_workers,
             memory_mb=settings.worker_memory_mb,
             queue_timeout_s=settings.queue_timeout_s,
+            # the admission gate already bounds who waits: the pool's own bound matches its slots
+            max_queue=settings.max_queue if settings.max_queue is not None else settings.slots,
+            client_limit=settings.client_limit,
         )
     return InlineExecutor(store)
 

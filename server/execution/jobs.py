@@ -18,10 +18,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import shutil
+import tempfile
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -176,3 +181,93 @@ class InlineExecutor(Executor):
 
     def run(self, job: QueryJob, timeout_s: float) -> QueryOutcome:
         return evaluate(self.store, job)
+
+
+# ---- admission and updates (issue 10) --------------------------------------------------------------
+
+#: who sent the current request (its address), set by the app's middleware; the worker pool uses it
+#: for its per-client limit. A context variable, because Starlette's threadpool copies the context.
+current_client: ContextVar[str | None] = ContextVar("keikaku_client", default=None)
+
+
+class ServerBusy(e.QueryTimeout):
+    """Refused at once, without waiting: the queue is full or this client already has its share.
+    HTTP 503 with `Retry-After` (server/errors.py)."""
+
+    retry_after_s = 2
+
+
+def diff_update(store: Store, text: str, base_iri: str | None = None) -> str | None:
+    """Apply an update to `store` (a worker's private copy) and return what it changed as one SPARQL
+    update of ground data (`DELETE DATA {…} ; INSERT DATA {…}`) for the real store to apply in one
+    atomic, fast call; None when blank nodes are involved (see below). The evaluation — the part that
+    can run for minutes — happens here, where the process can be killed, and the real store only ever
+    sees the finished change or nothing.
+
+    >>> from kg.stores import OxigraphStore
+    >>> copy = OxigraphStore()
+    >>> copy.update('INSERT DATA { GRAPH <http://g> { <http://a> <http://b> "c" } }')
+    >>> print(diff_update(copy, 'DELETE { ?s ?p "c" } INSERT { ?s ?p "d" } WHERE { GRAPH ?g { ?s ?p "c" } }'))
+    INSERT DATA { <http://a> <http://b> "d" . }
+    """
+    native: ox.Store = store.native  # type: ignore[attr-defined]
+    before = set(native)
+    store.update(text, base_iri=base_iri)
+    after = set(native)
+    removed, added = before - after, after - before
+    if any(isinstance(t, ox.BlankNode) for q in removed | added for t in (q.subject, q.object, q.graph_name)):
+        # blank nodes cannot be named in ground data (and the copy's labels are not the store's):
+        # the caller replays the text itself, now known to finish within the time it took here
+        return None
+    parts = [
+        f"DELETE DATA {{ {_ground(removed)} }}" if removed else "",
+        f"INSERT DATA {{ {_ground(added)} }}" if added else "",
+    ]
+    return " ;\n".join(p for p in parts if p)
+
+
+def _ground(quads: set[ox.Quad]) -> str:
+    """Quads as the body of a DATA block: default-graph triples, then one GRAPH block per graph."""
+    by_graph: dict[str, list[str]] = {}
+    for q in sorted(quads, key=str):
+        graph = "" if isinstance(q.graph_name, ox.DefaultGraph) else str(q.graph_name)
+        by_graph.setdefault(graph, []).append(f"{q.subject} {q.predicate} {q.object} .")
+    return " ".join(
+        " ".join(lines) if not graph else f"GRAPH {graph} {{ {' '.join(lines)} }}"
+        for graph, lines in by_graph.items()
+    )
+
+
+#: snapshot folders are `<tmp>/keikaku-snapshot-<server pid>-XXXX`; a server killed outright leaves its
+#: folder behind, and the next server to start removes every folder whose pid is gone
+SNAPSHOT_PREFIX = "keikaku-snapshot-"
+
+
+def remove_stale_snapshots(tmp: Path | None = None) -> list[Path]:
+    """Remove the snapshot folders of servers that are no longer running (and folders of the old
+    naming, without a pid, older than an hour); returns what was removed."""
+    removed: list[Path] = []
+    for folder in Path(tmp or tempfile.gettempdir()).glob(f"{SNAPSHOT_PREFIX}*"):
+        pid_text = folder.name.removeprefix(SNAPSHOT_PREFIX).split("-", 1)[0]
+        try:
+            if pid_text.isdigit():
+                pid = int(pid_text)
+                if pid == os.getpid() or _alive(pid):
+                    continue
+            elif time.time() - folder.stat().st_mtime < 3600:
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -40,12 +40,23 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
 from kg import errors as e
 from kg.stores import OxigraphStore
-from server.execution.jobs import Executor, QueryJob, QueryOutcome, evaluate
+from server.execution.jobs import (
+    SNAPSHOT_PREFIX,
+    Executor,
+    QueryJob,
+    QueryOutcome,
+    ServerBusy,
+    current_client,
+    diff_update,
+    evaluate,
+    remove_stale_snapshots,
+)
 
 log = logging.getLogger("keikaku.server.execution")
 
@@ -164,6 +175,16 @@ def worker_main(conn: Connection, memory_mb: int, parent_pid: int | None = None)
                 conn.send(("failed", *_failure()))
                 continue
             conn.send(("ready", snapshot.generation))
+        elif op == "update":  # on this worker's private copy: the parent applies the returned change
+            try:
+                if store is None:
+                    raise e.StoreUnavailable("query worker has no data loaded")
+                conn.send(("ok", diff_update(store, message[1], message[2])))
+            except e.KgError as exc:
+                conn.send(("error", type(exc).__name__, str(exc)))
+            except Exception:
+                conn.send(("internal", *_failure()))
+            store = None  # changed: the parent reloads the current snapshot before the next job
         elif op == "query":
             try:
                 if store is None:
@@ -252,11 +273,19 @@ class WorkerPool(Executor):
         memory_mb: int = 0,
         queue_timeout_s: float = 30.0,
         startup_timeout_s: float = 120.0,
+        max_queue: int | None = None,
+        client_limit: int | None = None,
     ) -> None:
         self.store = store
         self.size = max(size, 1)
         self.memory_mb = memory_mb
         self.queue_timeout_s = queue_timeout_s
+        # admission (issue 10): at most `max_queue` requests wait for a worker, and one client holds
+        # at most `client_limit` workers or places in the queue; beyond either, 503 at once
+        self.max_queue = 4 * self.size if max_queue is None else max_queue
+        self.client_limit = self.size if client_limit is None else client_limit
+        self._waiting = 0
+        self._per_client: dict[str, int] = {}
         self.startup_timeout_s = startup_timeout_s
         self.killed_pids: list[int] = []  # workers stopped for overrunning (for tests and monitoring)
         self._cond = threading.Condition()
@@ -329,7 +358,8 @@ class WorkerPool(Executor):
         if not self.store.writable and self.store.path is not None:
             return Snapshot(generation, "oxigraph-ro", str(self.store.path))
         if self._state.tmpdir is None:
-            self._state.tmpdir = Path(tempfile.mkdtemp(prefix="keikaku-snapshot-"))
+            remove_stale_snapshots()
+            self._state.tmpdir = Path(tempfile.mkdtemp(prefix=f"{SNAPSHOT_PREFIX}{os.getpid()}-"))
         path = self._state.tmpdir / f"snapshot-{generation}.nq"
         try:
             self.store.native.dump(str(path), format=ox.RdfFormat.N_QUADS)
@@ -440,28 +470,60 @@ class WorkerPool(Executor):
         if not closed:
             self._spawn()
 
+    def _admit(self, client: str | None) -> None:
+        """Count the request in, or refuse it at once (the caller holds `_cond`)."""
+        if client is not None and self._per_client.get(client, 0) >= self.client_limit:
+            raise ServerBusy(
+                f"too many concurrent queries from this client (limit {self.client_limit}) / "
+                "同じクライアントからの同時クエリが多すぎます"
+            )
+        if not self._state.idle and self._waiting >= self.max_queue:
+            raise ServerBusy(
+                "the server is busy: the query queue is full; try again later / "
+                "サーバーが混雑しています（待ち行列が満杯です）。しばらくしてから再度お試しください"
+            )
+        if client is not None:
+            self._per_client[client] = self._per_client.get(client, 0) + 1
+
+    def _leave(self, client: str | None) -> None:
+        if client is None:
+            return
+        with self._cond:
+            left = self._per_client.get(client, 1) - 1
+            if left > 0:
+                self._per_client[client] = left
+            else:
+                self._per_client.pop(client, None)
+
     def _acquire(self) -> _Worker:
         deadline = time.monotonic() + self.queue_timeout_s
         with self._cond:
-            while True:
-                if self._closed:
-                    raise e.StoreUnavailable("the query executor is closed")
-                for dead in [w for w in self._state.idle if w.process.poll() is not None]:
-                    # died while idle (killed from outside, OOM killer): replace it now
-                    self._state.idle.remove(dead)
-                    self._state.live.discard(dead)
-                    threading.Thread(target=self._spawn, daemon=True).start()
-                if self._state.idle:
-                    return self._state.idle.pop()
-                if self._failure is not None and not self._state.live:
-                    raise e.StoreUnavailable("the query service is unavailable / クエリ処理を開始できません")
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise e.QueryTimeout(
-                        "the server is busy: no query worker became free in time; try again later / "
-                        "サーバーが混雑しています。しばらくしてから再度お試しください"
-                    )
-                self._cond.wait(remaining)
+            self._waiting += 1
+            try:
+                return self._acquire_locked(deadline)
+            finally:
+                self._waiting -= 1
+
+    def _acquire_locked(self, deadline: float) -> _Worker:
+        while True:
+            if self._closed:
+                raise e.StoreUnavailable("the query executor is closed")
+            for dead in [w for w in self._state.idle if w.process.poll() is not None]:
+                # died while idle (killed from outside, OOM killer): replace it now
+                self._state.idle.remove(dead)
+                self._state.live.discard(dead)
+                threading.Thread(target=self._spawn, daemon=True).start()
+            if self._state.idle:
+                return self._state.idle.pop()
+            if self._failure is not None and not self._state.live:
+                raise e.StoreUnavailable("the query service is unavailable / クエリ処理を開始できません")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise e.QueryTimeout(
+                    "the server is busy: no query worker became free in time; try again later / "
+                    "サーバーが混雑しています。しばらくしてから再度お試しください"
+                )
+            self._cond.wait(remaining)
 
     def _release(self, worker: _Worker) -> None:
         with self._cond:
@@ -473,13 +535,43 @@ class WorkerPool(Executor):
         self._reload_async(worker)
 
     def run(self, job: QueryJob, timeout_s: float) -> QueryOutcome:
+        outcome: QueryOutcome = self._job(("query", job), timeout_s, None)
+        return outcome
+
+    def run_update(
+        self, text: str, base_iri: str | None, timeout_s: float, cancel: threading.Event | None = None
+    ) -> str | None:
+        """Evaluate an update on a worker's copy of the current snapshot and return its change as
+        ground data (`jobs.diff_update`); the worker is killed when `timeout_s` passes, when `cancel`
+        is set (the client left) or when the pool closes (shutdown) — the store is then untouched."""
+        diff: str | None = self._job(("update", text, base_iri), timeout_s, cancel)
+        return diff
+
+    def _job(self, message: tuple[object, ...], timeout_s: float, cancel: threading.Event | None) -> Any:
         self.start(wait=False)
+        client = current_client.get()
+        with self._cond:
+            self._admit(client)
+        try:
+            return self._job_on_worker(message, timeout_s, cancel)
+        finally:
+            self._leave(client)
+
+    def _job_on_worker(
+        self, message: tuple[object, ...], timeout_s: float, cancel: threading.Event | None
+    ) -> Any:
         worker = self._acquire()
         try:
-            worker.conn.send(("query", job))
-            if not worker.conn.poll(timeout_s):
-                self._kill_and_replace(worker)
-                raise e.QueryTimeout(_timeout_message(timeout_s))
+            worker.conn.send(message)
+            deadline = time.monotonic() + timeout_s
+            # wait in short steps, so that a client that left or a closing pool stops the job too
+            while not worker.conn.poll(min(0.1, max(deadline - time.monotonic(), 0))):
+                stopped = self._closed or (cancel is not None and cancel.is_set())
+                if stopped or time.monotonic() >= deadline:
+                    self._kill_and_replace(worker)
+                    if stopped:
+                        raise e.StoreUnavailable("the job was stopped: the client left or the server stops")
+                    raise e.QueryTimeout(_timeout_message(timeout_s))
             reply = worker.conn.recv()
         except (EOFError, OSError):
             # the worker died under us: the memory limit, or a crash inside the engine
@@ -488,10 +580,11 @@ class WorkerPool(Executor):
                 "the query was stopped: it exceeded the server's resource limits / "
                 "クエリがサーバーの資源上限を超えたため中止しました"
             ) from None
+        if message[0] == "update":
+            worker.generation = -1  # its copy was changed: _release reloads the current snapshot
         self._release(worker)
         if reply[0] == "ok":
-            outcome: QueryOutcome = reply[1]
-            return outcome
+            return reply[1]
         if reply[0] == "error":
             raise _ERROR_TYPES.get(reply[1], e.StoreError)(reply[2])
         summary, worker_traceback = reply[1], reply[2]

@@ -20,8 +20,11 @@ Errors: 400 (syntax, with the parser's message; missing or repeated `query`; SER
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import Sequence
+import functools
+import threading
+from collections.abc import Callable, Sequence
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -40,8 +43,10 @@ from server import conneg
 from server.deps import get_executor, get_store, require_writer
 from server.errors import HttpProblem, NotAcceptable
 from server.execution import Executor, run_query
+from server.execution.writes import apply_update
 from server.routes.methods import add_method_routes
 from server.settings import Settings
+from server.sparql_format import BOM, accept_for, wants_excel
 
 router = APIRouter(tags=["sparql"])
 
@@ -89,9 +94,12 @@ async def sparql_endpoint(
             raise HttpProblem(400, "SPARQL Update must be sent with POST / 更新は POST で送ってください")
 
     endpoint = str(request.url_for("sparql"))
+    if sparql is not None:
+        check_nesting(sparql)
     if operation == "update":
         require_writer(request, store)
-        return await run_in_threadpool(_update, request, store, executor, sparql, params, endpoint)
+        check_load(sparql or "", request.app.state.settings.load_allow)
+        return await _until_disconnect(request, _update, request, store, executor, sparql, params, endpoint)
     if sparql is None:
         if request.method == "POST" or params:
             raise HttpProblem(400, "missing 'query' parameter / query パラメータがありません")
@@ -202,7 +210,7 @@ def _values(params: Sequence[tuple[str, str]], name: str) -> list[str]:
 def _query(
     request: Request, executor: Executor, sparql: str, params: list[tuple[str, str]], endpoint: str
 ) -> Response:
-    accept = request.headers.get("accept")
+    accept = accept_for(params) or request.headers.get("accept")  # `format=`/`output=` (issue 13)
     form = analyse(sparql).form  # lexed once: the store reads the same (cached) analysis
     result_media = conneg.negotiate(accept, list(_RESULT_OFFERS)) if form in (None, "select", "ask") else None
     graph_media = (
@@ -233,10 +241,14 @@ def _query(
     headers = {"Vary": "Accept"}
     if outcome.rows is not None:
         headers["X-Result-Rows"] = str(outcome.rows)
-    body = b"" if request.method == "HEAD" else outcome.body
+    full = outcome.body
+    if wants_excel(params) and outcome.content_type.startswith("text/csv"):  # CSV for Excel (issue 13)
+        full = BOM + full
+        headers["Content-Disposition"] = 'attachment; filename="sparql-results.csv"'
+    body = b"" if request.method == "HEAD" else full
     response = Response(body, media_type=outcome.content_type, headers=headers)
     if request.method == "HEAD":
-        response.headers["content-length"] = str(len(outcome.body))
+        response.headers["content-length"] = str(len(full))
     return response
 
 
@@ -295,18 +307,104 @@ def _update(
     update: str,
     params: list[tuple[str, str]],
     endpoint: str,
+    cancel: threading.Event | None = None,
 ) -> Response:
     if any(k in ("default-graph-uri", "named-graph-uri") for k, _ in params):
         raise HttpProblem(400, "default-graph-uri/named-graph-uri apply to queries; use using-graph-uri")
     text = apply_protocol_dataset(
         update, _values(params, "using-graph-uri"), _values(params, "using-named-graph-uri")
     )
-    with request.app.state.write_lock:
-        try:
-            store.update(text, base_iri=endpoint)
-        finally:
-            executor.invalidate()  # even a failed update may have been partly applied by a remote store
+    settings: Settings = request.app.state.settings
+    apply_update(
+        store,
+        executor,
+        request.app.state.write_lock,
+        text,
+        base_iri=endpoint,
+        timeout_s=settings.update_timeout_s,
+        cancel=cancel,
+    )
     return Response(status_code=204)
+
+
+# ---- limits on the text (issue 10) -------------------------------------------------------------------
+
+#: deeper nesting of { ( [ than this is refused with 400 (the parser would overflow its stack near 5 000)
+MAX_NESTING = 1000
+_OPENERS, _CLOSERS = frozenset("{(["), frozenset("})]")
+
+
+def check_nesting(text: str) -> None:
+    """400 for a text nested deeper than `MAX_NESTING` groups, before any parser sees it.
+
+    >>> check_nesting("ASK { { ?s ?p ( 1 ) } }")
+    >>> try:
+    ...     check_nesting("ASK " + "{" * 2000 + "}" * 2000)
+    ... except HttpProblem as exc:
+    ...     print(exc.status, exc.message[:40])
+    400 the text is nested more than 1000 levels
+    """
+    depth = 0
+    for tok in tokens(text):
+        if tok.text in _OPENERS:
+            depth += 1
+            if depth > MAX_NESTING:
+                raise HttpProblem(
+                    400,
+                    f"the text is nested more than {MAX_NESTING} levels deep / "
+                    f"入れ子が深すぎます（上限 {MAX_NESTING} 段）",
+                )
+        elif tok.text in _CLOSERS:
+            depth = max(depth - 1, 0)
+
+
+def check_load(update: str, allowed: Sequence[str]) -> None:
+    """Refuse `LOAD` unless its IRI is absolute http(s) and starts with an entry of `allowed`
+    (`Settings.load_allow`, empty by default): the endpoint never calls out on its own.
+
+    >>> check_load("LOAD <https://example.org/data/x.nt>", ["https://example.org/data/"])
+    >>> try:
+    ...     check_load("LOAD SILENT <http://127.0.0.1:8821/x.nt> INTO GRAPH <urn:g>", [])
+    ... except HttpProblem as exc:
+    ...     print(exc.status, exc.message[:49])
+    403 LOAD of http://127.0.0.1:8821/x.nt is not allowed
+    """
+    toks = tokens(update)
+    for i, tok in enumerate(toks):
+        if not tok.is_word("LOAD"):
+            continue
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if nxt is not None and nxt.is_word("SILENT"):
+            nxt = toks[i + 2] if i + 2 < len(toks) else None
+        url = nxt.text[1:-1] if nxt is not None and nxt.kind == "iri" else None
+        ok = (
+            url is not None
+            and "\\" not in url
+            and url.startswith(("http://", "https://"))
+            and any(url.startswith(prefix) for prefix in allowed)
+        )
+        if not ok:
+            shown = url if url is not None else (nxt.text[:80] if nxt is not None else "")
+            raise HttpProblem(
+                403 if url is not None else 400,
+                f"LOAD of {shown} is not allowed: the URL is not on the server's allow-list / "
+                "この URL からの LOAD は許可されていません",
+            )
+
+
+async def _until_disconnect(request: Request, fn: Callable[..., Response], *args: object) -> Response:
+    """Run `fn(*args, cancel=event)` in the threadpool; set the event when the client goes away, so an
+    update it sent is stopped (its worker killed) rather than finished for nobody."""
+    cancel = threading.Event()
+    task = asyncio.ensure_future(run_in_threadpool(functools.partial(fn, *args, cancel=cancel)))
+    try:
+        while not task.done():
+            done, _ = await asyncio.wait({task}, timeout=0.25)
+            if not done and await request.is_disconnected():
+                cancel.set()
+        return task.result()
+    finally:
+        cancel.set()
 
 
 # ---- service description ---------------------------------------------------------------------------
