@@ -1,10 +1,11 @@
 """The build: ingest → reason → validate → write `dist/`, atomically.
 
 This module only wires the stages together; each stage chooses its own engine (`kg.reason.materialise(…,
-engine=)`, `kg.validate.validate(…, engine=)`). A build writes into a fresh temporary directory beside
-`dist/` and swaps it in only after validation passed, so a failed build leaves the previous `dist/`
-exactly as it was. Besides the dataset, `dist/` carries what a deployed server needs and must not read
-from the checkout: the source documents (`dist/sources/`), the ontology Turtle (`dist/ontology/`), and
+engine=)`, `kg.validate.validate(…, engine=)`). A build writes into a fresh folder `dist.builds/<id>/`
+beside `dist/` only after validation passed, then flips the `dist` symlink to it in one rename
+(kg/distswap.py), so a failed or killed build leaves the previous `dist/` exactly as it was.
+Besides the dataset, `dist/` carries what a deployed server needs and must not read from the checkout:
+the source documents (`dist/sources/`), the ontology Turtle (`dist/ontology/`), and
 the named-query catalogue with the municipality list its parameters are checked against
 (`dist/queries/`, `dist/municipalities.yaml`).
 """
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +25,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from kg import __version__
+from kg.distswap import flip, publish, tidy
 from kg.errors import BuildReport, ShapeViolation
 from kg.ingest import ingest_all
 from kg.namespaces import GRAPH, PREFIXES
@@ -110,6 +111,7 @@ def write_dist(result: BuildResult, target: Path, *, started: float | None = Non
             graph.bind(prefix, ns, override=True)
         graph.serialize(out, format="turtle", encoding="utf-8")
         store.bulk_load(path=str(out), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(iri)))
+    report.seconds["search"] = _timed_search(store, result, target / "search")
     store.dump(str(target / "dataset.nq"), format=ox.RdfFormat.N_QUADS)
     store.dump(str(target / "dataset.trig"), format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
     store.dump(str(target / "dataset.jsonld"), format=ox.RdfFormat.JSON_LD, prefixes=PREFIXES)
@@ -130,6 +132,16 @@ def write_dist(result: BuildResult, target: Path, *, started: float | None = Non
         "warnings": [str(v) for v in report.violations],
     }
     (target / "build.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def _timed_search(store: ox.Store, result: BuildResult, target: Path) -> float:
+    """The search index (dist/search/, kg.search) from the loaded store, with the thesaurus beside it."""
+    from kg.search import Thesaurus, build_index
+
+    begin = time.perf_counter()
+    thesaurus = Thesaurus.from_graph(result.graphs.get(GRAPH["thesaurus"], Graph()))
+    build_index(store, target, thesaurus)
+    return round(time.perf_counter() - begin, 3)
 
 
 def copy_sources(sources: Path, target: Path) -> None:
@@ -155,14 +167,8 @@ def copy_catalogue(queries: Path, municipalities: Path, target: Path) -> None:
 
 
 def swap_in(fresh: Path, dist: Path) -> None:
-    """Replace `dist` by `fresh` with two renames; the old tree is removed only afterwards."""
-    old = None
-    if dist.exists():
-        old = dist.with_name(f"{dist.name}.old-{int(time.time() * 1000)}")
-        dist.rename(old)
-    fresh.rename(dist)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    """Make `dist` point at `fresh` (a folder inside `dist.builds/`) in one step (kg.distswap.flip)."""
+    flip(dist, fresh)
 
 
 def build(
@@ -175,19 +181,15 @@ def build(
 ) -> BuildResult:
     """Build the dataset into `dist/`; on any error `dist/` is left untouched.
 
+    `dist` becomes a symlink to `dist.builds/<id>/`, flipped in one rename (kg/distswap.py); the
+    leftovers of killed builds are removed first, and again once the new build is in place.
+
     >>> result = build()  # doctest: +SKIP
     """
     started = time.perf_counter()
+    tidy(dist)
     result = assemble(data, ontology, reasoner=reasoner, validator=validator)
-    dist.parent.mkdir(parents=True, exist_ok=True)
-    fresh = Path(tempfile.mkdtemp(prefix=f".{dist.name}.new-", dir=dist.parent))
-    try:
-        shutil.rmtree(fresh)
-        write_dist(result, fresh, started=started)
-        swap_in(fresh, dist)
-    except BaseException:
-        shutil.rmtree(fresh, ignore_errors=True)
-        raise
+    publish(dist, lambda folder: write_dist(result, folder, started=started))
     return result
 
 

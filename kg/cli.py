@@ -92,6 +92,14 @@ def cmd_queries(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ask(args: argparse.Namespace) -> int:
+    from kg.ask.cli import run
+
+    return run(
+        args.question, dist=Path(args.dist), store_url=args.store, fmt=args.format, evaluate=args.evaluate
+    )
+
+
 def cmd_load(args: argparse.Namespace) -> int:
     from kg.stores.remote import load_dataset
 
@@ -140,6 +148,14 @@ def make_parser() -> argparse.ArgumentParser:
     )
     q.set_defaults(fn=cmd_query)
     sub.add_parser("queries", help="list the named queries").set_defaults(fn=cmd_queries)
+    ask = sub.add_parser("ask", help="answer a question in Japanese or English through a named query")
+    ask.add_argument("question", nargs="?", default="", help="e.g. 「SDG13に貢献する施策は？」")
+    ask.add_argument("--format", "-f", choices=("table", "json"), default="table")
+    ask.add_argument(
+        "--store", default=None, help="embedded (default), oxigraph:/path or a SPARQL endpoint URL"
+    )
+    ask.add_argument("--evaluate", action="store_true", help="print the development set's figures instead")
+    ask.set_defaults(fn=cmd_ask)
     ld = sub.add_parser("load", help="load the built dataset into a SPARQL 1.1 endpoint")
     ld.add_argument("--endpoint", required=True)
     ld.add_argument(
@@ -175,6 +191,8 @@ def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | No
         return exc.exit_code
     except KgError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        if args.command == "build":
+            print("dist/ left unchanged / dist/ は変更されていません", file=sys.stderr)
         return exc.exit_code
 
 

@@ -30,7 +30,7 @@ from kg.ingest.common import (
 )  # fmt: skip
 from kg.ingest.curation import ingest_alignments, ingest_themes
 from kg.ingest.documents import DocumentIngester
-from kg.ingest.shared import ingest_municipalities, load_ontology, load_sdg
+from kg.ingest.shared import ingest_municipalities, load_ontology, load_sdg, load_thesaurus
 from kg.namespaces import GRAPH
 from kg.paths import DATA, ONTOLOGY, PLANS
 
@@ -45,6 +45,9 @@ def ingest_all(data: Path = DATA, ontology: Path = ONTOLOGY) -> dict[URIRef, Gra
     graphs: dict[URIRef, Graph] = {}
     graphs[GRAPH["ontology"]] = load_ontology(ontology)
     graphs[GRAPH["sdg"]] = load_sdg(ontology / "sdg")
+    thesaurus = load_thesaurus(ontology)
+    if len(thesaurus):
+        graphs[GRAPH["thesaurus"]] = thesaurus
     vocab = Vocabulary.load(graphs[GRAPH["ontology"]])
     municipalities = data / "municipalities.yaml"
     if municipalities.exists():
@@ -67,5 +70,5 @@ __all__ = [
     "BASES", "CHILD_PROPERTY", "CLASSES", "COMPARATORS", "EDITORS", "RELATIONS", "DocumentIngester",
     "SourceText", "Vocabulary", "Where", "document_files", "document_graph_iri", "fragment",
     "ingest_alignments", "ingest_all", "ingest_municipalities", "ingest_themes", "load_ontology", "load_sdg",
-    "load_source", "note_literal",
+    "load_source", "load_thesaurus", "note_literal",
 ]  # fmt: skip

@@ -53,11 +53,24 @@ def ingest_municipalities(path: Path) -> Graph:
     return g
 
 
+THESAURUS_FILE = "thesaurus.ttl"
+"""The policy thesaurus, which goes to its own graph (graph/thesaurus), not to graph/ontology."""
+
+
 def load_ontology(folder: Path = ONTOLOGY) -> Graph:
-    """The ontology graph: every Turtle file directly in ontology/."""
+    """The ontology graph: every Turtle file directly in ontology/ except the thesaurus."""
     g = Graph()
     for path in sorted(folder.glob("*.ttl")):
-        _parse_into(g, path)
+        if path.name != THESAURUS_FILE:
+            _parse_into(g, path)
+    return g
+
+
+def load_thesaurus(folder: Path = ONTOLOGY) -> Graph:
+    """The policy thesaurus (SKOS, ontology/thesaurus.ttl) for graph/thesaurus; empty if it is absent."""
+    g = Graph()
+    if (folder / THESAURUS_FILE).is_file():
+        _parse_into(g, folder / THESAURUS_FILE)
     return g
 
 

@@ -47,6 +47,7 @@ from server.deps import get_executor, get_registry, get_settings
 from server.errors import NotAcceptable
 from server.execution import Executor, run_query
 from server.settings import Settings
+from server.views import search as search_view
 
 DEFAULT_LIMIT = 1000
 RESERVED = ("limit", "offset", "format")
@@ -244,6 +245,23 @@ def run_named(
     offset = _int_param(raw.pop("offset", None), "offset", 0, 0, 10**9)
     fmt, media = _choose_media(request, raw.pop("format", None))
     text, bindings = query.bind({k: v[0] if len(v) == 1 else v for k, v in raw.items()})
+    if name == "search" and (index := search_view.open_search(settings.dist)) is not None:
+        # the Japanese index ranks (docs/search.md); the store supplies labels and texts
+        municipality = bindings.get("municipality")
+        filters = {"municipality": str(municipality)} if isinstance(municipality, URIRef) else {}
+        q = raw["q"][0]
+        select = search_view.selector(executor, settings)
+        result, found = search_view.run(index, select, q, filters, limit, offset)
+        rows = search_view.sparql_json_rows(q, found)
+        has_next = result.total > offset + limit
+        headers = {"Vary": "Accept", "Link": page_links(request, limit, offset, has_next)}
+        variables = search_view.COLUMNS
+        if fmt is CSV:
+            headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+            body = to_csv(variables, rows).encode("utf-8")
+            return Response(body, media_type="text/csv; charset=utf-8; header=present", headers=headers)
+        body = json.dumps({"head": {"vars": variables}, "results": {"bindings": rows}}, ensure_ascii=False)
+        return Response(body.encode("utf-8"), media_type=media, headers=headers)
     paged, sliced = paginate(text, limit + 1, offset)
     cap = settings.max_rows if sliced else None
     outcome = run_query(executor, settings, paged, bindings, "json", max_rows=cap if sliced else limit + 1)

@@ -226,6 +226,11 @@ def test_every_example_runs_on_the_real_data_as_the_api_does(real_client: TestCl
         def key(row: dict) -> str:
             return repr(sorted((k, v["value"]) for k, v in row.items()))
 
+        if name == "search":  # the API ranks with the Japanese index (tests/search): it finds at least
+            # every element the substring text finds
+            elements = {r["element"]["value"] for r in rows(via_api)}
+            assert {r["element"]["value"] for r in rows(via_sparql)} <= elements, name
+            continue
         assert sorted(map(key, rows(via_sparql))) == sorted(map(key, rows(via_api))), name
 
 
