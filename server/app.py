@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,11 +11,16 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kg.stores import Store, open_store
+from kg.errors import StoreError
+from kg.stores import OxigraphStore, Store, open_store
 from server import errors, internal
 from server.execution import make_executor
-from server.routes import ROUTERS, queries
+from server.execution.admission import Admission
+from server.execution.jobs import current_client, remove_stale_snapshots
+from server.execution.writes import WriteGate
+from server.routes import ROUTERS, ask, queries
 from server.settings import Settings
+from server.validators import Validators
 
 
 class BodyLimit:
@@ -49,9 +54,75 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
+class ClientAddress:
+    """Tell the worker pool who is asking (`jobs.current_client`: the peer address), for its
+    per-client limit. Behind a proxy every request has the proxy's address: run uvicorn with
+    `--proxy-headers` and `--forwarded-allow-ips` so the peer is the real client."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        token = current_client.set(str(client[0]) if client else None)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            current_client.reset(token)
+
+
+class HeadAsGet:
+    """HEAD wherever GET works (RFC 9110 §9.3.2): a HEAD is routed as a GET and its body dropped, its
+    headers (Content-Length included) kept."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+log = logging.getLogger("keikaku.server")
+
+
+def check_persistence(settings: Settings, store: Store) -> None:
+    """Nothing lost silently (issue 10): a write token on the in-memory store (whose writes vanish at
+    restart) is refused unless `ephemeral_writes` says that is meant, and then said in the log."""
+    in_memory = isinstance(store, OxigraphStore) and store.path is None and store.writable
+    if not (settings.write_token and in_memory):
+        return
+    if not settings.ephemeral_writes:
+        raise StoreError(
+            "a write token is set but the store is in memory: every write would be lost at restart. "
+            "Use KEIKAKU_STORE=oxigraph:/path for writes that persist, or set KEIKAKU_EPHEMERAL_WRITES=1 "
+            "to accept that they are lost / 書き込みトークンがありますがストアがメモリ上のため、再起動で"
+            "書き込みが失われます。KEIKAKU_STORE=oxigraph:/path を指定するか、KEIKAKU_EPHEMERAL_WRITES=1 "
+            "で失われることを明示してください"
+        )
+    log.warning(
+        "writes are EPHEMERAL: the store is in memory and every write is lost when the server stops "
+        "(KEIKAKU_EPHEMERAL_WRITES=1) / 書き込みは再起動で失われます"
+    )
+
+
 def _include_routers(app: FastAPI) -> None:
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(ask.router)
     queries.install(app)  # reads the registry: one OpenAPI operation per named query, built now
     internal.load()  # the server's own queries (server/sparql/*.rq), read now rather than at a request
 
@@ -66,6 +137,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(remove_stale_snapshots)  # left by servers killed outright
         await run_in_threadpool(app.state.executor.start, True)
         try:
             yield
@@ -82,9 +154,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.store = store if store is not None else open_store(settings.store_url, dist=settings.dist)
+    if store is None:
+        store = open_store(settings.store_url, dist=settings.dist)
+        check_persistence(settings, store)
+    app.state.store = store
     app.state.executor = make_executor(app.state.store, settings)
-    app.state.write_lock = threading.Lock()
+    app.state.write_lock = WriteGate(settings.max_queued_writes, settings.update_timeout_s)
     errors.install(app)
     # public, read-only data: any origin may query; writes need a token, which browsers never send
     # cross-origin without an explicit preflight we do not allow (no Authorization in allow_headers)
@@ -95,11 +170,28 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         allow_headers=["Accept", "Content-Type"],
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(Validators, dist=settings.dist)  # ETag / Last-Modified and 304 (issue 13)
+    app.add_middleware(ClientAddress)
+    app.add_middleware(
+        Admission,
+        slots=settings.slots,
+        queue=settings.admission_queue,
+        per_client=settings.client_queue,
+        wait_s=settings.queue_timeout_s,
+    )
+    app.add_middleware(HeadAsGet)
 
     @app.get("/healthz", tags=["service"])
-    def healthz() -> dict[str, object]:
-        """Liveness and a tiny readiness check (the store answers)."""
-        graphs = app.state.store.graph_names()
+    async def healthz() -> dict[str, object]:
+        """Liveness and a tiny readiness check (the store answers).
+
+        On the event loop for the embedded store (a graph listing in memory takes microseconds), so
+        that no flood of queries waiting in the threadpool can make the liveness probe fail."""
+        store = app.state.store
+        if isinstance(store, OxigraphStore):
+            graphs = store.graph_names()
+        else:  # a remote store answers over HTTP: not on the event loop
+            graphs = await run_in_threadpool(store.graph_names)
         return {"status": "ok", "graphs": len(graphs)}
 
     _include_routers(app)

@@ -95,6 +95,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "met": ("達成", "met"),
     "not_met": ("未達成", "not met"),
     "no_data": ("データなし", "no data"),
+    "sheet_rating": ("シートの自己評価", "the sheet's own rating"),
     "evaluations": ("自己評価", "Self-evaluation"),
     "rating": ("評価", "Rating"),
     "rating_meaning": ("意味", "Meaning"),

@@ -12,15 +12,21 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import re
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from functools import lru_cache
 from typing import Any
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, VOID, XSD
 
-from kg.formats import HTML, Format, by_key
+from kg.formats import HTML, RDF_FORMATS, Format, by_key
 from kg.namespaces import KK, KK_NS, ORG, PROV, SDGO
 from server import conneg
 from server.dist import build_info
@@ -39,22 +45,68 @@ DUMPS: dict[str, Format] = {
     "dataset.jsonld": by_key("jsonld"),
 }
 TURTLE = by_key("turtle")
-#: The dataset description: RDF first for clients that accept anything, HTML only when asked for.
-VOID_FORMATS: tuple[Format, ...] = (TURTLE, by_key("jsonld"), by_key("ntriples"), HTML)
+#: The dataset description: RDF first for clients that accept anything (every RDF syntax of the
+#: registry, RDF/XML included: ontology tools ask for it first), HTML only when asked for.
+VOID_FORMATS: tuple[Format, ...] = (TURTLE, *(f for f in RDF_FORMATS if f is not TURTLE), HTML)
 _GRAPH_PATH = re.compile(r"^[a-z0-9][a-z0-9-]*(?:/[a-z0-9][a-z0-9-]*)*$")
 
 
 def rdf_body(graph: Graph, fmt: Format) -> Response:
-    """A graph (made here, not in the store) in one RDF syntax."""
-    body = graph.serialize(format=fmt.rdflib)
-    return Response(
-        body.encode("utf-8"), media_type=conneg.content_type(fmt.media_type), headers={"Vary": "Accept"}
-    )
+    """A graph (made here, not in the store) in one RDF syntax (TriG / N-Quads: its triples in the
+    default graph, written by Oxigraph, since rdflib writes N-Quads only from a dataset)."""
+    if fmt.is_dataset:
+        triples = ox.parse(graph.serialize(format="nt").encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+        body = ox.serialize(triples, format=fmt.ox)  # type: ignore[arg-type]
+    else:
+        body = graph.serialize(format=fmt.rdflib).encode("utf-8")
+    return Response(body, media_type=conneg.content_type(fmt.media_type), headers={"Vary": "Accept"})
 
 
 # --------------------------------------------------------------------------------------------------
 # VoID / DCAT
 # --------------------------------------------------------------------------------------------------
+
+#: dcat:keyword of the dataset (Japanese first, then English)
+KEYWORDS = (
+    ("自治体計画", "ja"), ("総合計画", "ja"), ("SDGs", "ja"), ("共創", "ja"), ("成果指標", "ja"),
+    ("municipal plans", "en"), ("comprehensive plan", "en"), ("Sustainable Development Goals", "en"),
+    ("linked data", "en"),
+)  # fmt: skip
+#: the publisher: the project's editors (the agent the vocabulary names as its creator)
+PUBLISHER = "id/agent/keikaku-editors"
+
+
+def _integer(node: object) -> Literal:
+    return Literal(int(str(node)), datatype=XSD.integer)
+
+
+def _describe_more(web: PageContext, g: Graph, ds: URIRef, licences: list[str]) -> None:
+    """Publisher, keywords, class and property partitions and example resources (issue 13)."""
+    publisher = URIRef(web.base + PUBLISHER)
+    g.add((ds, DCTERMS.publisher, publisher))
+    g.add((ds, DCTERMS.creator, publisher))
+    g.add((publisher, RDF.type, FOAF.Agent))
+    g.add((publisher, FOAF.name, Literal("計画グラフ編集者", lang="ja")))
+    g.add((publisher, FOAF.name, Literal("Keikaku Graph editors", lang="en")))
+    g.add((ds, DCAT.contactPoint, publisher))
+    for word, lang in KEYWORDS:
+        g.add((ds, DCAT.keyword, Literal(word, lang=lang)))
+    g.add((ds, DCAT.theme, URIRef("http://publications.europa.eu/resource/authority/data-theme/GOVE")))
+    for row in web.select(sparql("void-partitions")):
+        kind, term = str(row["kind"]), row["term"]
+        node = URIRef(f"{ds}-{kind}-" + hashlib.sha256(str(term).encode()).hexdigest()[:12])
+        n, entities = _integer(row["n"]), _integer(row["entities"])
+        if kind == "class":
+            g.add((ds, VOID.classPartition, node))
+            g.add((node, VOID["class"], term))
+            g.add((node, VOID.entities, entities))
+        else:
+            g.add((ds, VOID.propertyPartition, node))
+            g.add((node, VOID.property, term))
+            g.add((node, VOID.triples, n))
+            g.add((node, VOID.distinctSubjects, entities))
+    for row in web.select(sparql("void-examples")):
+        g.add((ds, VOID.exampleResource, row["r"]))
 
 
 def public_url(request: Request, path: str) -> str:
@@ -114,6 +166,7 @@ def void_graph(web: PageContext) -> tuple[Graph, dict[str, Any]]:
     build = build_info(dist)
     if build.get("built_at"):
         g.add((ds, DCTERMS.modified, Literal(build["built_at"], datatype=XSD.dateTime)))
+    _describe_more(web, g, ds, sorted(set(licences)))
     counts = graph_counts(web)
     g.add((ds, VOID.triples, Literal(sum(counts.values()), datatype=XSD.integer)))
     subsets = []
@@ -123,6 +176,16 @@ def void_graph(web: PageContext) -> tuple[Graph, dict[str, Any]]:
         g.add((sub, RDF.type, VOID.Dataset))
         g.add((sub, VOID.triples, Literal(n, datatype=XSD.integer)))
         g.add((sub, VOID.sparqlEndpoint, endpoint))
+        g.add((sub, DCTERMS.title, Literal(graph_iri[len(base) :], lang="en")))
+        if graph_iri == base + "graph/sdg":
+            # the UN SDG KOS and its Japanese labels: their terms are the UN's, not ours to licence
+            g.add((sub, DCTERMS.source, URIRef("http://metadata.un.org/sdg/")))
+            rights_ja = "UN SDG KOS（国連）に由来。利用条件は出典に従う。"
+            g.add((sub, DCTERMS.rights, Literal(rights_ja, lang="ja")))
+            g.add((sub, DCTERMS.rights, Literal("From the UN SDG KOS; its terms of use apply.", lang="en")))
+        else:
+            for lic in sorted(set(licences)):
+                g.add((sub, DCTERMS.license, URIRef(lic)))
         path = graph_iri[len(base + "graph/") :] if graph_iri.startswith(base + "graph/") else None
         dump = None
         if path and (dist / "graphs" / f"{path}.ttl").is_file():
@@ -157,6 +220,18 @@ def void_graph(web: PageContext) -> tuple[Graph, dict[str, Any]]:
         dumps.append(
             {"name": name, "url": str(url), "media": media, "label": label, "size": path.stat().st_size}
         )
+        gz_url = URIRef(public_url(request, f"/download/{name}.gz"))
+        gz_node = URIRef(doc + "#dump-" + name.replace(".", "-") + "-gz")
+        g.add((ds, VOID.dataDump, gz_url))
+        g.add((ds, DCAT.distribution, gz_node))
+        g.add((gz_node, RDF.type, DCAT.Distribution))
+        g.add((gz_node, DCTERMS.title, Literal(f"{title_en} ({label}, gzip)", lang="en")))
+        g.add((gz_node, DCAT.mediaType, URIRef(IANA + media)))
+        g.add((gz_node, DCAT.compressFormat, URIRef(IANA + "application/gzip")))
+        g.add((gz_node, DCAT.downloadURL, gz_url))
+        stat = path.stat()
+        gz_size = len(_gzipped(str(path), stat.st_mtime_ns, stat.st_size))
+        g.add((gz_node, DCAT.byteSize, Literal(gz_size, datatype=XSD.nonNegativeInteger)))
     facts = {
         "endpoint": str(endpoint),
         "subsets": subsets,
@@ -204,6 +279,7 @@ def downloads(web: PageContext = Depends(get_page_context)) -> HTMLResponse:  # 
                     "media": fmt.media_type,
                     "label": fmt.label,
                     "size": (dist / name).stat().st_size,
+                    "gz_href": web.url(f"/download/{name}.gz"),
                 }
             )
     graphs = []
@@ -212,9 +288,16 @@ def downloads(web: PageContext = Depends(get_page_context)) -> HTMLResponse:  # 
         for path in sorted(root.rglob("*.ttl")):
             rel = path.relative_to(root).as_posix()
             graphs.append(
-                {"href": web.url(f"/download/graphs/{rel}"), "name": rel, "size": path.stat().st_size}
+                {
+                    "href": web.url(f"/download/graphs/{rel}"),
+                    "name": rel,
+                    "size": path.stat().st_size,
+                    "graph_href": web.url("/graph/" + rel.removesuffix(".ttl")),
+                }
             )
-    return web.render("downloads.html", files=files, graphs=graphs)
+    rows = web.select(sparql("licence"), {"base": Literal(web.base)})
+    licences = [str(r["licence"]) for r in rows if "licence" in r]
+    return web.render("downloads.html", files=files, graphs=graphs, licences=sorted(set(licences)))
 
 
 @router.get(
@@ -227,7 +310,9 @@ def downloads(web: PageContext = Depends(get_page_context)) -> HTMLResponse:  # 
     },
 )
 def download(name: str, web: PageContext = Depends(get_page_context)) -> Response:  # noqa: B008
-    """`dataset.trig`, `dataset.nq` or `dataset.jsonld`, streamed from dist/."""
+    """`dataset.trig`, `dataset.nq` or `dataset.jsonld`, streamed from dist/; `….gz` gzip-compressed."""
+    if name.endswith(".gz") and name.removesuffix(".gz") in DUMPS:
+        return _gzip_dump(web, name.removesuffix(".gz"))
     if name not in DUMPS:
         return web.not_found()
     path = web.settings.dist / name
@@ -255,3 +340,25 @@ def download_graph(graph: str, web: PageContext = Depends(get_page_context)) -> 
     return FileResponse(
         path, media_type=conneg.content_type(TURTLE.media_type), filename=stem.replace("/", "_") + ".ttl"
     )
+
+
+@lru_cache(maxsize=len(DUMPS))
+def _gzipped(path: str, mtime_ns: int, size: int) -> bytes:
+    """The dump compressed once per build (keyed by the file's time and size), kept in memory: the dumps
+    are a few MB and compress to a fifth; dist/ is the build's and never written by the server."""
+    with open(path, "rb") as fh:
+        return gzip.compress(fh.read(), compresslevel=6, mtime=mtime_ns // 10**9)
+
+
+def _gzip_dump(web: PageContext, name: str) -> Response:
+    path = web.settings.dist / name
+    if not path.is_file():
+        raise NotFound("the dataset has not been built / データセットがまだ作成されていません")
+    stat = path.stat()
+    body = _gzipped(str(path), stat.st_mtime_ns, stat.st_size)
+    headers = {
+        "Content-Disposition": f'attachment; filename="keikaku-{name}.gz"',
+        "ETag": f'"{stat.st_mtime_ns:x}-{stat.st_size:x}-gz"',
+        "Last-Modified": format_datetime(datetime.fromtimestamp(stat.st_mtime, UTC), usegmt=True),
+    }
+    return Response(body, media_type="application/gzip", headers=headers)

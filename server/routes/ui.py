@@ -1,4 +1,4 @@
-"""The web UI: the home page, plan-text search, the SPARQL editor and the static assets.
+"""The web UI: the home page, the SPARQL editor and the static assets (search: server/routes/search.py).
 
 Handlers are plain `def`: they block on the store. The page toolkit is `server.views.context`.
 """
@@ -6,15 +6,14 @@ Handlers are plain `def`: they block on the store. The page toolkit is `server.v
 from __future__ import annotations
 
 import mimetypes
-from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from kg.errors import QueryParamError
 from kg.namespaces import PREFIXES
 from kg.queries import NamedQuery
 from server.deps import get_registry
+from server.routes.discovery import dataset_record
 from server.routes.queries import example_text
 from server.views.context import STATIC_DIR, PageContext, get_page_context
 from server.views.municipality import municipalities
@@ -28,41 +27,15 @@ YASGUI_JS = STATIC_DIR / "yasgui" / "yasgui.min.js"
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def home(web: PageContext = Depends(get_page_context)) -> HTMLResponse:  # noqa: B008
     """Municipalities and their plans, and the 17 SDG goals — one click to "which measures serve SDG 13?"."""
-    return web.render("home.html", municipalities=municipalities(web), goals=goal_tiles(web))
+    return web.render(
+        "home.html",
+        municipalities=municipalities(web),
+        goals=goal_tiles(web),
+        dataset=dataset_record(web),  # schema.org Dataset, for dataset search engines (issue 13)
+    )
 
 
-# --------------------------------------------------------------------------------------------------
-# Search (the `search` named query, as a page)
-# --------------------------------------------------------------------------------------------------
-
-
-@router.get("/search", response_class=HTMLResponse, include_in_schema=False)
-def search_page(
-    q: str = "",
-    web: PageContext = Depends(get_page_context),  # noqa: B008
-    registry: dict[str, NamedQuery] = Depends(get_registry),  # noqa: B008
-) -> HTMLResponse:
-    """Substring search over plan texts for people who do not write SPARQL (the `search` named query)."""
-    rows: list[dict[str, Any]] = []
-    error = None
-    if q.strip():
-        query = registry.get("search")
-        if query is None:
-            return web.not_found()
-        try:
-            text, bindings = query.bind({"q": q})
-        except QueryParamError as exc:
-            error = str(exc)
-        else:
-            for row in web.select(text, bindings)[:500]:
-                rows.append({k: v for k, v in row.items()})
-    return web.render("search.html", q=q, rows=rows, error=error, columns=_search_columns(rows))
-
-
-def _search_columns(rows: list[dict[str, Any]]) -> list[str]:
-    preferred = ["municipality", "class", "notation", "label", "field", "text"]
-    present = {k for row in rows for k in row}
-    return [c for c in preferred if c in present]
+# The search page (/search) is server/routes/search.py.
 
 
 # --------------------------------------------------------------------------------------------------
@@ -111,8 +84,10 @@ _MEDIA = {".js": "text/javascript", ".css": "text/css", ".map": "application/jso
 @router.get("/static/{path:path}", include_in_schema=False)
 def static(path: str) -> Response:
     """A file below server/static/, never outside it."""
+    if not path or not path.isprintable() or "\\" in path:  # NUL, control bytes: 404, never 500
+        return Response("not found", status_code=404, media_type="text/plain")
     target = (STATIC_DIR / path).resolve()
-    if not path or not target.is_relative_to(STATIC_DIR) or not target.is_file():
+    if not target.is_relative_to(STATIC_DIR) or not target.is_file():
         return Response("not found", status_code=404, media_type="text/plain")
     media = _MEDIA.get(target.suffix) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
     if media.startswith("text/") or media in ("application/json",):

@@ -29,7 +29,9 @@ def municipality_page(v: View) -> dict[str, Any]:
             | {
                 "start": v.value(p, KK.periodStart),
                 "end": v.value(p, KK.periodEnd),
-                "stub": not any(True for _ in g.subjects(KK.inPlan, p)),
+                # asked of the store: the page graph holds the municipality's neighbourhood, not the
+                # plans' elements, so looking there called every plan a stub (issue 13)
+                "stub": not v.web.ask(sparql("plan-has-elements"), {"p": p}),
             }
             for p in plans
             if (p, RDF.type, KK.Plan) in g

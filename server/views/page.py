@@ -29,9 +29,14 @@ ELEMENT_CLASSES = {
 LINK_PROPS = (KK.implements, KK.continues, KK.inheritsFrom, KK.relatedTo)
 
 
-def natural_key(text: str) -> tuple[Any, ...]:
-    """Sort 'policy/1-10' after 'policy/1-2'."""
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
+def natural_key(text: str) -> tuple[tuple[int, object], ...]:
+    """Sort 'policy/1-10' after 'policy/1-2', numbers before words at each place. Only ASCII digits
+    count as numbers: ❶ is a digit to `str.isdigit` but not a number `int` reads.
+
+    >>> sorted(["policy/1-10", "policy/1-2", "❶", "policy/a"], key=natural_key)
+    ['policy/1-2', 'policy/1-10', 'policy/a', '❶']
+    """
+    return tuple((0, int(p)) if p.isascii() and p.isdigit() else (1, p) for p in re.split(r"([0-9]+)", text))
 
 
 class View:

@@ -8,6 +8,26 @@
   var select = document.getElementById("examples");
   var byName = {};
   config.examples.forEach(function (e) { byName[e.name] = e; });
+  // The query the editor opens with: short, commented in Japanese for the staff who read it first
+  // (the named queries stay in the dropdown, with their own comments).
+  var DEFAULT_QUERY = [
+    "# 例：SDG ゴール 13（気候変動）に資する施策・取組を、自治体ごとに数える",
+    "# ・「実行」ボタン（▶）で結果が下に表に出ます。",
+    "# ・13 を別の番号（1〜17）に変えると、そのゴールについて数えます。",
+    "# ・ほかの例は上の「クエリ例」から選べます。",
+    "PREFIX kk: <https://w3id.org/keikaku/def#>",
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>",
+    "",
+    "SELECT ?自治体 (COUNT(DISTINCT ?element) AS ?件数) WHERE {",
+    "  # kk:contributesTo：要素が資する SDG（ターゲットに資する要素はそのゴールにも資する）",
+    "  ?element kk:contributesTo <http://metadata.un.org/sdg/13> ;",
+    "           kk:inPlan/kk:issuedBy ?municipality .   # その要素を含む計画を策定した自治体",
+    "  ?municipality rdfs:label ?自治体 .",
+    "  FILTER (LANG(?自治体) = \"ja\" || LANG(?自治体) = \"\")  # 日本語の名称",
+    "}",
+    "GROUP BY ?自治体",
+    "ORDER BY DESC(?件数)"
+  ].join("\n");
 
   if (config.yasgui && window.Yasgui) {
     var Yasgui = window.Yasgui;
@@ -28,9 +48,21 @@
       yasr: { prefixes: config.prefixes || {} }
     });
     window.keikakuYasgui = yasgui;
+    // accessibility (accessibility-baseline.md §4.5): the editor's fields get names, the way out of the
+    // editor (TAB indents there) is told, and every new tab gets the same
+    function labelFields() {
+      document.querySelectorAll("#yasgui .CodeMirror textarea").forEach(function (t) {
+        t.setAttribute("aria-label", "SPARQL クエリ（エディタ内の Tab は字下げ。Esc の後 Tab で抜けます）");
+      });
+      document.querySelectorAll("#yasgui input.autocomplete").forEach(function (i) {
+        i.setAttribute("aria-label", "エンドポイント URL");
+      });
+    }
+    labelFields();
+    if (yasgui.on) yasgui.on("tabChange", function () { setTimeout(labelFields, 0); });
     var first = yasgui.getTab();
     if (first && config.examples.length && !first.getQuery().match(/kk:|keikaku/)) {
-      first.setQuery(config.examples[0].query);
+      first.setQuery(DEFAULT_QUERY);
       first.setEndpoint && first.setEndpoint(endpoint);
     }
     select.addEventListener("change", function () {
@@ -49,7 +81,7 @@
   var status = document.getElementById("status");
   var results = document.getElementById("results");
   if (!textarea) return;
-  if (config.examples.length) textarea.value = config.examples[0].query;
+  textarea.value = DEFAULT_QUERY;
   select.addEventListener("change", function () {
     var e = byName[select.value];
     if (e) textarea.value = e.query;
