@@ -14,10 +14,11 @@ from datetime import date
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from kg.errors import QueryNotFound, QueryParamError
+from kg.errors import QueryParamError
 from kg.queries import NamedQuery
 from server.deps import get_executor, get_registry, get_settings
 from server.execution import Executor, run_query
+from server.routes.queries import requested
 from server.settings import Settings
 from server.views.exports import content_disposition, file_stem, staff_table, to_excel_csv, to_json, to_xlsx
 
@@ -51,12 +52,7 @@ def export(
 ) -> Response:
     """Japanese headers and labels (`header=en` for English), the row's IRI in the last column; CSV
     with a BOM and CRLF, XLSX with filters and widths, or JSON; the file named by query and parameters."""
-    query = registry.get(name)
-    if query is None:
-        raise QueryNotFound(f"no named query {name!r}")
-    raw: dict[str, list[str]] = {}
-    for key, value in request.query_params.multi_items():
-        raw.setdefault(key, []).append(value)
+    query, raw = requested(registry, name, request)
     fmt = (raw.pop("format", ["excel"]) or ["excel"])[0].lower()
     header = (raw.pop("header", ["ja"]) or ["ja"])[0].lower()
     raw.pop("lang", None)

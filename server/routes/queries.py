@@ -233,12 +233,7 @@ def run_named(
 ) -> Response:
     """Bind, page, run and serialise one named query (plain `def` caller: this blocks). `registry` is
     the app's (read once by `install`, handed over by `server.deps.get_registry`)."""
-    query = registry.get(name)
-    if query is None:
-        raise QueryNotFound(f"no named query {name!r}")
-    raw: dict[str, list[str]] = {}
-    for key, value in request.query_params.multi_items():
-        raw.setdefault(key, []).append(value)
+    query, raw = requested(registry, name, request)
     limit = _int_param(
         raw.pop("limit", None), "limit", min(DEFAULT_LIMIT, settings.max_rows), 1, settings.max_rows
     )
@@ -288,6 +283,20 @@ def run_named(
         )
     body = json.dumps({"head": {"vars": variables}, "results": {"bindings": rows}}, ensure_ascii=False)
     return Response(body.encode("utf-8"), media_type=media, headers=headers)
+
+
+def requested(
+    registry: dict[str, NamedQuery], name: str, request: Request
+) -> tuple[NamedQuery, dict[str, list[str]]]:
+    """The named query `name` (QueryNotFound when the catalogue has none) and the request's parameters,
+    each name with all its values: the API and the exports read a request the same way."""
+    query = registry.get(name)
+    if query is None:
+        raise QueryNotFound(f"no named query {name!r}")
+    raw: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        raw.setdefault(key, []).append(value)
+    return query, raw
 
 
 def _int_param(values: list[str] | None, name: str, default: int, low: int, high: int) -> int:
