@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import httpx
 
 from kg.build import copy_catalogue
 from kg.paths import DATA, QUERIES, ROOT
+from tests.support.processes import children, free_port
 
 EX = "http://example.org/keikaku-reliability/"
 FILLER = 1500  # a three-way cartesian product of this many triples runs for minutes
@@ -37,21 +37,6 @@ def make_dist(folder: Path, filler: int = FILLER) -> Path:
     (folder / "dataset.nq").write_text("\n".join(lines) + "\n", encoding="utf-8")
     copy_catalogue(QUERIES, DATA / "municipalities.yaml", folder)
     return folder
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def children(pid: int) -> set[int]:
-    found: set[int] = set()
-    with contextlib.suppress(OSError):
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            with contextlib.suppress(OSError):
-                found.update(int(c) for c in (task / "children").read_text().split())
-    return found
 
 
 @dataclass

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -28,6 +27,7 @@ import pytest
 
 from kg.build import copy_catalogue
 from kg.paths import DATA, QUERIES, ROOT
+from tests.support.processes import children, free_port
 
 pytestmark = [
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the process tree /proc"),
@@ -38,16 +38,6 @@ EX = "http://example.org/keikaku-lifetime/"
 FILLER = 1500  # a three-way cartesian product of this many triples runs for minutes
 LONG_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?q ?y . ?c ?r ?z }"
 GONE_WITHIN_S = 5.0
-
-
-def _children(pid: int) -> set[int]:
-    """The direct children of a process (every thread's list)."""
-    found: set[int] = set()
-    with contextlib.suppress(OSError):
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            with contextlib.suppress(OSError):
-                found.update(int(c) for c in (task / "children").read_text().split())
-    return found
 
 
 def _stat(pid: int) -> list[str] | None:
@@ -71,12 +61,6 @@ def _cpu_ticks(pid: int) -> int:
     return 0 if fields is None else int(fields[11]) + int(fields[12])  # utime + stime
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]]:
     """`keikaku serve` over a small dist/ with two query workers; stopped (and its workers with it,
@@ -86,7 +70,7 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]
     lines = [f'<{EX}s{i}> <{EX}value> "{i}" <{EX}graph> .' for i in range(FILLER)]
     (dist / "dataset.nq").write_text("\n".join(lines) + "\n", encoding="utf-8")
     copy_catalogue(QUERIES, DATA / "municipalities.yaml", dist)  # the API a build publishes
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "KEIKAKU_QUERY_WORKERS": "2",
@@ -114,10 +98,10 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]
                 if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
                     break
             time.sleep(0.1)
-        workers = _children(process.pid)
+        workers = children(process.pid)
         yield process, url, log
     finally:
-        workers |= _children(process.pid)
+        workers |= children(process.pid)
         if process.poll() is None:
             process.kill()
         process.wait(30)
@@ -129,7 +113,7 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]
 
 def test_workers_die_when_the_server_is_killed(served: tuple[subprocess.Popen[bytes], str, Path]) -> None:
     process, url, _ = served
-    workers = _children(process.pid)
+    workers = children(process.pid)
     assert len(workers) == 2, f"expected the two query workers as the server's children, got {workers}"
     assert all(_running(pid) for pid in workers)
 
